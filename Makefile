@@ -1,0 +1,82 @@
+# sohoa — see README.md. `make check` and `make demo` first install what is missing.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS)
+CFLAGS     ?= -O2 -g
+ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+MODULES   = common config pipeline signer watchers
+LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
+CLI_SRC   = $(wildcard cli/*.c)
+TEST_SRC  = $(wildcard tests/unit/test_*.c)
+HEADERS   = $(wildcard */*.h)
+
+# Two build flavours share the rules: build/release and build/asan.
+define flavour
+$(1)_OBJ  = $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
+$(1)_CLI  = $$(patsubst %.c,build/$(1)/%.o,$$(CLI_SRC))
+$(1)_TEST = $$(patsubst tests/unit/%.c,build/$(1)/tests/%,$$(TEST_SRC))
+build/$(1)/%.o: %.c $$(HEADERS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
+build/$(1)/libsohoa.a: $$($(1)_OBJ)
+	@rm -f $$@
+	ar rcs $$@ $$^
+build/$(1)/tests/%: tests/unit/%.c build/$(1)/libsohoa.a $$(HEADERS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) $$(shell pkg-config --libs cmocka) -o $$@
+endef
+$(eval $(call flavour,release,$(CFLAGS)))
+$(eval $(call flavour,asan,$(ASAN_FLAGS)))
+
+.PHONY: all deps check asan bench demo install clean samples tests
+all: bin/sohoa
+
+bin/sohoa: $(release_CLI) build/release/libsohoa.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+bin/sohoa-asan: $(asan_CLI) build/asan/libsohoa.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) $^ $(PKG_LIBS) -o $@
+
+deps:
+	@sh scripts/install-deps.sh
+
+tests: bin/sohoa $(release_TEST)
+
+# The README's test command. Ends with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@sh tests/run.sh build/release/tests bin/sohoa
+
+asan: deps
+	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    sh tests/run.sh build/asan/tests bin/sohoa-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory bin/sohoa
+	@sh bench/bench.sh bin/sohoa
+
+samples:
+	@sh scripts/install-deps.sh samples
+	$(PYTHON) samples/generate.py --out samples/out --count 40
+
+demo: deps
+	@$(MAKE) --no-print-directory bin/sohoa
+	@sh scripts/demo.sh bin/sohoa demo
+
+install: bin/sohoa
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/sohoa
+	install -m 0755 bin/sohoa $(DESTDIR)$(PREFIX)/bin/sohoa
+	install -m 0644 config/sohoa.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/sohoa/
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,86 @@
+"""make bench: sohoa process against the tesseract CLI on the same pages.
+
+Both read the same committed 300 dpi sample pages on the same machine, one
+after the other. sohoa runs once over all pages (its engine is initialised
+once per process, as in the daemon's workers); the tesseract CLI runs once a
+page, as a script around it would. Each measurement is the best of ROUNDS.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+TARGET_RATIO = 1.1
+
+
+def pages():
+    truth = [json.loads(l) for l in open(os.path.join(ROOT, "samples", "truth.jsonl"),
+                                         encoding="utf-8") if l.strip()]
+    chosen = [os.path.join(ROOT, "samples", e["file"]) for e in truth
+              if e["pages"] == 1 and e["dpi"] == 300]
+    if not chosen:
+        sys.exit("bench: no single-page 300 dpi samples in samples/truth.jsonl")
+    return chosen
+
+
+def run(argv, env):
+    """Runs one command; returns (seconds, peak RSS in MiB)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed: {proc.stderr.read().decode()}")
+    proc.stderr.close()
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def best_of(commands, env):
+    """commands: list of argv run in sequence as one measurement."""
+    best_time, peak = None, 0.0
+    for _ in range(ROUNDS):
+        total = 0.0
+        for argv in commands:
+            seconds, rss = run(argv, env)
+            total += seconds
+            peak = max(peak, rss)
+        best_time = total if best_time is None else min(best_time, total)
+    return best_time, peak
+
+
+def main():
+    sohoa = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "bin/sohoa")
+    files = pages()
+    n = len(files)
+    base = dict(os.environ)
+    base.pop("OMP_THREAD_LIMIT", None)
+    one_thread = dict(base, OMP_THREAD_LIMIT="1")
+    print(f"bench: {n} pages (300 dpi samples), {os.cpu_count()} cores, best of {ROUNDS}")
+    runs = {
+        "tesseract -l vie (CLI default threads)":
+            best_of([["tesseract", f, "-", "-l", "vie"] for f in files], base),
+        "tesseract -l vie (OMP_THREAD_LIMIT=1)":
+            best_of([["tesseract", f, "-", "-l", "vie"] for f in files], one_thread),
+        "sohoa process -l vie":
+            best_of([[sohoa, "process", "--json", "-l", "vie", *files]], base),
+        "sohoa process (default vie+eng)":
+            best_of([[sohoa, "process", "--json", *files]], base),
+    }
+    for name, (seconds, rss) in runs.items():
+        print(f"  {name:42s} {n / seconds:6.3f} pages/s  {seconds / n:6.3f} s/page"
+              f"  peak RSS {rss:6.1f} MiB")
+    tess = runs["tesseract -l vie (CLI default threads)"][0]
+    ours = runs["sohoa process -l vie"][0]
+    ratio = ours / tess
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    print(f"ratio sohoa/tesseract (time per page, same languages): {ratio:.3f} "
+          f"({verdict} the {TARGET_RATIO}x target)")
+    mixed = runs["sohoa process (default vie+eng)"][0] / tess
+    print(f"ratio sohoa vie+eng / tesseract vie: {mixed:.3f}")
+
+
+if __name__ == "__main__":
+    main()

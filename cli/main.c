@@ -1,0 +1,116 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <leptonica/allheaders.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <tiffio.h>
+#include <xmlsec/version.h>
+
+#include "pipeline/pipeline.h"
+
+static const char usage_text[] =
+    "usage: sohoa [-c FILE] [--json] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  init DIR             create a self-contained setup (config, inbox, archive, spool, dev keys)\n"
+    "  config check         check the configuration: 'configuration OK' or file:line at fault\n"
+    "  process FILE...      decode and OCR scans, print one result object per scan\n"
+    "  run, status, search, show, get, verify, fsck, export, stats, serve\n"
+    "                       not implemented yet\n"
+    "  --version            versions of sohoa and its libraries\n"
+    "\n"
+    "exit codes: 0 success, 1 negative result, 2 usage or config error, 3 temporary failure\n";
+
+static const char *const planned[] = {
+	"run", "status", "search", "show", "get", "verify", "fsck", "export", "stats", "serve",
+};
+
+int cmd_version(void)
+{
+	char *lept = getLeptonicaVersion();
+	printf("sohoa %s\n", SOHOA_VERSION);
+	printf("tesseract %s\n", ocr_tesseract_version());
+	printf("%s\n", lept);
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("xmlsec %s\n", XMLSEC_VERSION);
+	printf("sqlite %s\n", sqlite3_libversion());
+	printf("jansson %s\n", JANSSON_VERSION);
+	printf("%.*s\n", (int)strcspn(TIFFGetVersion(), "\n"), TIFFGetVersion());
+	lept_free(lept);
+	return EXIT_OK;
+}
+
+/* Tesseract's OpenMP threads make pages slower when workers share cores;
+ * libgomp reads the limit when it loads, so it must be in the environment
+ * before the process starts: set it and start again. */
+static void limit_openmp_threads(char **argv)
+{
+	if (getenv("OMP_THREAD_LIMIT") != NULL)
+		return;
+	setenv("OMP_THREAD_LIMIT", "1", 1);
+	execv("/proc/self/exe", argv);
+	log_debug("could not re-exec with OMP_THREAD_LIMIT=1; OCR may be slower");
+}
+
+static int dispatch(int argc, char **argv, struct cli_global *g, char **orig_argv)
+{
+	const char *cmd = argv[0];
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(argc, argv, g);
+	if (strcmp(cmd, "config") == 0)
+		return cmd_config(argc, argv, g);
+	if (strcmp(cmd, "process") == 0) {
+		limit_openmp_threads(orig_argv);
+		return cmd_process(argc, argv, g);
+	}
+	if (strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++) {
+		if (strcmp(cmd, planned[i]) == 0) {
+			fprintf(stderr, "sohoa: %s: not implemented yet\n", cmd);
+			return EXIT_USAGE;
+		}
+	}
+	fprintf(stderr, "sohoa: '%s' is not a sohoa command\n\n%s", cmd, usage_text);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_global g = { 0 };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--version") == 0)
+			return cmd_version();
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "--json") == 0)
+			g.json = 1;
+		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			log_set_level(LOG_LEVEL_DEBUG);
+		else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc)
+			g.config_path = argv[++i];
+		else if (strncmp(a, "--config=", 9) == 0)
+			g.config_path = a + 9;
+		else {
+			fprintf(stderr, "sohoa: unknown option '%s'\n\n%s", a, usage_text);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	return dispatch(argc - i, argv + i, &g, argv);
+}

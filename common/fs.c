@@ -1,0 +1,196 @@
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct err *e)
+{
+	int rc = -1;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err_set(e, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, "not a regular file");
+		goto out;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		err_set(e, "file is %lld bytes, over the limit of %zu",
+		    (long long)st.st_size, max_bytes);
+		goto out;
+	}
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "read error: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		buf_append(out, chunk, (size_t)n);
+		if (out->len > max_bytes) {
+			err_set(e, "file grew over the limit of %zu bytes", max_bytes);
+			goto out;
+		}
+	}
+	if (out->data == NULL)
+		buf_append(out, "", 0);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int fsync_parent_dir(const char *path, struct err *e)
+{
+	char *copy = xstrdup(path);
+	int rc = -1;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		err_set(e, "cannot sync directory of %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+    struct err *e)
+{
+	int rc = -1;
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err_set(e, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "cannot write %s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err_set(e, "cannot sync %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_set(e, "cannot close %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_set(e, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	rc = fsync_parent_dir(path, e);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int dir_make(const char *path, unsigned mode, struct err *e)
+{
+	char *copy = xstrdup(path);
+	int rc = -1;
+	for (char *p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			err_set(e, "cannot create directory %s: %s", copy, strerror(errno));
+			goto out;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, "%s exists and is not a directory", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+int sha256_file_hex(const char *path, char out[65], struct err *e)
+{
+	int rc = -1;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		fatalx("out of memory");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(e, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		err_set(e, "sha256 is unavailable");
+		goto out;
+	}
+	unsigned char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "read error: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+	}
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+void time_iso8601_vn(time_t t, char out[32])
+{
+	time_t local = t + 7 * 3600;
+	struct tm tm;
+	gmtime_r(&local, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+}

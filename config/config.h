@@ -1,0 +1,74 @@
+/*
+ * config: the INI file (libinih) loaded into one typed struct.
+ *
+ * Relative paths in the file are resolved against the file's own directory,
+ * so a setup made by `sohoa init DIR` can be moved as a whole.
+ * The struct owns all its strings; config_free() releases them.
+ */
+#ifndef SOHOA_CONFIG_H
+#define SOHOA_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+struct watch_config {
+	char *name;          /* from [watch NAME] */
+	char *path;          /* drop folder, absolute */
+	char *agency_code;   /* QCVN 102:2016, e.g. 000.00.12.H29; NULL = [sohoa] agency_code */
+	char *operator_name; /* counter or operator, travels into the result */
+	char *procedure;     /* optional procedure code */
+	int line;            /* line of the section header, for messages */
+};
+
+struct sohoa_config {
+	char *file;          /* the file loaded, NULL when only defaults */
+	enum log_level log_level;
+	char *agency_name;   /* the copying agency, for the e-copy mark */
+	char *agency_code;
+	char *spool_dir;
+	char *archive_dir;
+	char *quarantine_dir;
+	char *languages;     /* "vie+eng" */
+	char *tessdata_dir;  /* NULL = the system's */
+	uint64_t max_pixels;
+	unsigned max_pages;
+	uint64_t max_file_bytes;
+	char *signer_pkcs12; /* key + certificate, must not be readable by others */
+	char *signer_pin_file;
+	char *signer_ca;
+	struct watch_config *watches;
+	size_t nwatches;
+};
+
+/* One problem found in a config file, "file:line: message" when printed. */
+struct config_problem {
+	int line;            /* 0 when not tied to a line */
+	char msg[256];
+};
+
+struct config_problems {
+	struct config_problem *items;
+	size_t count;
+};
+void config_problems_free(struct config_problems *p);
+
+/* Fills every field with its default; paths are relative to the cwd. */
+void config_defaults(struct sohoa_config *c);
+
+/*
+ * Loads and validates `path`: unknown sections and keys, bad values, missing
+ * folders, and key or PIN files that others can read. Returns 0 when there is
+ * no problem; otherwise -1 with every problem found in *problems (the caller
+ * frees it). *c is filled as far as it could be either way; free it with
+ * config_free().
+ */
+int config_load(const char *path, struct sohoa_config *c, struct config_problems *problems);
+void config_free(struct sohoa_config *c);
+
+/* The file sohoa uses when -c is not given: $SOHOA_CONFIG, then
+ * /etc/sohoa/sohoa.conf if it exists, else NULL (defaults). */
+const char *config_default_path(void);
+
+#endif

@@ -1,0 +1,171 @@
+/* ocr: page image -> NFC text and word boxes, through the Tesseract C API. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <leptonica/allheaders.h>
+#include <tesseract/capi.h>
+#include <utf8proc.h>
+
+#define DEBIAN_TESSDATA "/usr/share/tesseract-ocr/5/tessdata"
+
+struct ocr_engine {
+	TessBaseAPI *api;
+};
+
+const char *ocr_tesseract_version(void) { return TessVersion(); }
+
+static const char *tessdata_dir(const char *configured)
+{
+	if (configured != NULL)
+		return configured;
+	const char *env = getenv("TESSDATA_PREFIX");
+	return (env != NULL && *env != '\0') ? env : DEBIAN_TESSDATA;
+}
+
+int ocr_languages_available(const char *languages, const char *tessdata, struct err *e)
+{
+	int rc = -1;
+	char *list = xstrdup(languages);
+	char *save = NULL;
+	const char *dir = tessdata_dir(tessdata);
+	for (char *lang = strtok_r(list, "+", &save); lang != NULL;
+	    lang = strtok_r(NULL, "+", &save)) {
+		char *file = xasprintf("%s/%s.traineddata", dir, lang);
+		int found = access(file, R_OK) == 0;
+		free(file);
+		if (!found) {
+			err_set(e, "OCR language '%s' is not installed in %s "
+			    "(apt-get install tesseract-ocr-%s)", lang, dir, lang);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(list);
+	return rc;
+}
+
+int ocr_engine_new(const char *languages, const char *tessdata,
+    struct ocr_engine **out, struct err *e)
+{
+	if (ocr_languages_available(languages, tessdata, e) < 0)
+		return -1;
+	struct ocr_engine *eng = xcalloc(1, sizeof(*eng));
+	eng->api = TessBaseAPICreate();
+	if (eng->api == NULL)
+		fatalx("out of memory creating the OCR engine");
+	if (TessBaseAPIInit3(eng->api, tessdata, languages) != 0) {
+		err_set(e, "cannot initialise Tesseract for '%s'", languages);
+		ocr_engine_free(eng);
+		return -1;
+	}
+	/* Tesseract's own chatter goes nowhere unless we are debugging. */
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		TessBaseAPISetVariable(eng->api, "debug_file", "/dev/null");
+	*out = eng;
+	return 0;
+}
+
+void ocr_engine_free(struct ocr_engine *eng)
+{
+	if (eng == NULL)
+		return;
+	TessBaseAPIEnd(eng->api);
+	TessBaseAPIDelete(eng->api);
+	free(eng);
+}
+
+/* Takes ownership of a Tesseract string; returns an NFC copy we own. */
+static char *nfc_from_tess(char *text)
+{
+	char *nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)text);
+	if (nfc == NULL)
+		nfc = xstrdup(text); /* not valid UTF-8: keep what we got */
+	TessDeleteText(text);
+	return nfc;
+}
+
+static void collect_word(TessResultIterator *ri, struct ocr_page *out, size_t *cap,
+    const int layout[3])
+{
+	char *raw = TessResultIteratorGetUTF8Text(ri, RIL_WORD);
+	if (raw == NULL)
+		return;
+	const TessPageIterator *pi = TessResultIteratorGetPageIteratorConst(ri);
+	int left = 0, top = 0, right = 0, bottom = 0;
+	TessPageIteratorBoundingBox(pi, RIL_WORD, &left, &top, &right, &bottom);
+	if (out->nwords == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		out->words = xrealloc(out->words, *cap * sizeof(*out->words));
+	}
+	struct ocr_word *w = &out->words[out->nwords++];
+	w->text = nfc_from_tess(raw);
+	w->x = left;
+	w->y = top;
+	w->w = right - left;
+	w->h = bottom - top;
+	w->confidence = TessResultIteratorConfidence(ri, RIL_WORD);
+	w->block = layout[0];
+	w->par = layout[1];
+	w->line = layout[2];
+}
+
+static void collect_words(TessBaseAPI *api, struct ocr_page *out)
+{
+	TessResultIterator *ri = TessBaseAPIGetIterator(api);
+	if (ri == NULL)
+		return; /* a page without text */
+	const TessPageIterator *pi = TessResultIteratorGetPageIteratorConst(ri);
+	int layout[3] = { -1, -1, -1 };
+	size_t cap = 0;
+	do {
+		if (TessPageIteratorIsAtBeginningOf(pi, RIL_BLOCK))
+			layout[0]++;
+		if (TessPageIteratorIsAtBeginningOf(pi, RIL_PARA))
+			layout[1]++;
+		if (TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE))
+			layout[2]++;
+		collect_word(ri, out, &cap, layout);
+	} while (TessResultIteratorNext(ri, RIL_WORD));
+	TessResultIteratorDelete(ri);
+}
+
+int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
+    struct ocr_page *out, struct err *e)
+{
+	int rc = -1;
+	memset(out, 0, sizeof(*out));
+	out->width = img->width;
+	out->height = img->height;
+	out->dpi = img->dpi;
+	TessBaseAPISetImage2(eng->api, (PIX *)img->pix);
+	TessBaseAPISetSourceResolution(eng->api, img->dpi);
+	if (TessBaseAPIRecognize(eng->api, NULL) != 0) {
+		err_set(e, "OCR failed on this page");
+		goto out;
+	}
+	char *text = TessBaseAPIGetUTF8Text(eng->api);
+	out->text = text != NULL ? nfc_from_tess(text) : xstrdup("");
+	collect_words(eng->api, out);
+	int conf = TessBaseAPIMeanTextConf(eng->api);
+	out->mean_confidence = conf > 0 ? (float)conf : 0.0f;
+	rc = 0;
+out:
+	/* Drop the page's results; the loaded models stay for the next page. */
+	TessBaseAPIClear(eng->api);
+	if (rc < 0)
+		ocr_page_clear(out);
+	return rc;
+}
+
+void ocr_page_clear(struct ocr_page *p)
+{
+	for (size_t i = 0; i < p->nwords; i++)
+		free(p->words[i].text);
+	free(p->words);
+	free(p->text);
+	memset(p, 0, sizeof(*p));
+}
