@@ -7,7 +7,7 @@ BUILD="gcc make pkg-config openssl python3 \
   libtesseract-dev libleptonica-dev libtiff-dev \
   libssl-dev libxml2-dev libxmlsec1-dev \
   libsqlite3-dev libmicrohttpd-dev libjansson-dev libinih-dev libzbar-dev \
-  libsystemd-dev libcmocka-dev libutf8proc-dev"
+  libsystemd-dev libcmocka-dev libutf8proc-dev libnss3-tools"
 SAMPLES="python3-pil python3-qrcode python3-numpy fonts-liberation"
 
 wanted="$BUILD"
