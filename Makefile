@@ -9,6 +9,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS)
 CFLAGS     ?= -O2 -g
+# make V=1 shows the compiler command lines.
+Q           = $(if $(V),,@)
 ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 MODULES   = common config pipeline signer watchers
@@ -24,13 +26,15 @@ $(1)_CLI  = $$(patsubst %.c,build/$(1)/%.o,$$(CLI_SRC))
 $(1)_TEST = $$(patsubst tests/unit/%.c,build/$(1)/tests/%,$$(TEST_SRC))
 build/$(1)/%.o: %.c $$(HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
+	@echo "  CC ($(1)) $$<"
+	$$(Q)$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
 build/$(1)/libsohoa.a: $$($(1)_OBJ)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(Q)ar rcs $$@ $$^
 build/$(1)/tests/%: tests/unit/%.c build/$(1)/libsohoa.a $$(HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) $$(shell pkg-config --libs cmocka) -o $$@
+	@echo "  LD ($(1)) $$@"
+	$$(Q)$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) $$(shell pkg-config --libs cmocka) -o $$@
 endef
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
@@ -40,11 +44,13 @@ all: bin/sohoa
 
 bin/sohoa: $(release_CLI) build/release/libsohoa.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD $@"
+	$(Q)$(CC) $(CFLAGS_BASE) $(CFLAGS) $^ $(PKG_LIBS) -o $@
 
 bin/sohoa-asan: $(asan_CLI) build/asan/libsohoa.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD $@"
+	$(Q)$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) $^ $(PKG_LIBS) -o $@
 
 deps:
 	@sh scripts/install-deps.sh
