@@ -13,6 +13,8 @@ CFLAGS     ?= -O2 -g
 Q           = $(if $(V),,@)
 ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+.DEFAULT_GOAL := all
+
 MODULES   = common config pipeline signer watchers
 LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
