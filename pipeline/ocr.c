@@ -62,6 +62,9 @@ int ocr_engine_new(const char *languages, const char *tessdata,
 		ocr_engine_free(eng);
 		return -1;
 	}
+	/* The API's default is one uniform block; a page has columns (the
+	 * two-part header), so analyse the layout as the tesseract CLI does. */
+	TessBaseAPISetPageSegMode(eng->api, PSM_AUTO);
 	/* Tesseract's own chatter goes nowhere unless we are debugging. */
 	if (log_get_level() < LOG_LEVEL_DEBUG)
 		TessBaseAPISetVariable(eng->api, "debug_file", "/dev/null");

@@ -8,7 +8,7 @@ BUILD="gcc make pkg-config openssl python3 \
   libssl-dev libxml2-dev libxmlsec1-dev \
   libsqlite3-dev libmicrohttpd-dev libjansson-dev libinih-dev libzbar-dev \
   libsystemd-dev libcmocka-dev libutf8proc-dev libnss3-tools"
-SAMPLES="python3-pil python3-qrcode python3-numpy fonts-liberation"
+SAMPLES="python3-pil python3-qrcode python3-numpy fonts-liberation2"
 
 wanted="$BUILD"
 for group in "$@"; do
