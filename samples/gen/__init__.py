@@ -1,0 +1,1 @@
+"""Scan-sample generator for sohoa: the modules behind samples/generate.py."""
