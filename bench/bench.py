@@ -1,9 +1,11 @@
 """make bench: sohoa process against the tesseract CLI on the same pages.
 
 Both read the same committed 300 dpi sample pages on the same machine, one
-after the other. sohoa runs once over all pages (its engine is initialised
-once per process, as in the daemon's workers); the tesseract CLI runs once a
-page, as a script around it would. Each measurement is the best of ROUNDS.
+after the other. The tesseract CLI runs once a page, as a script around it
+would, with its default OpenMP threads and with one thread. sohoa runs once a
+page (like for like) and once over all pages (its engine initialised once, as
+in the daemon's workers). Each measurement is the best of ROUNDS. The target
+is sohoa within 1.1x of the faster tesseract run.
 """
 import json
 import os
@@ -38,10 +40,10 @@ def run(argv, env):
     return elapsed, usage.ru_maxrss / 1024
 
 
-def best_of(commands, env):
+def best_of(commands, env, rounds=ROUNDS):
     """commands: list of argv run in sequence as one measurement."""
     best_time, peak = None, 0.0
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         total = 0.0
         for argv in commands:
             seconds, rss = run(argv, env)
@@ -59,28 +61,32 @@ def main():
     base.pop("OMP_THREAD_LIMIT", None)
     one_thread = dict(base, OMP_THREAD_LIMIT="1")
     print(f"bench: {n} pages (300 dpi samples), {os.cpu_count()} cores, best of {ROUNDS}")
+    print("  (the gate compares sohoa with the faster of the two tesseract runs)")
+    tess = [["tesseract", f, "-", "-l", "vie"] for f in files]
     runs = {
-        "tesseract -l vie (CLI default threads)":
-            best_of([["tesseract", f, "-", "-l", "vie"] for f in files], base),
-        "tesseract -l vie (OMP_THREAD_LIMIT=1)":
-            best_of([["tesseract", f, "-", "-l", "vie"] for f in files], one_thread),
-        "sohoa process -l vie":
-            best_of([[sohoa, "process", "--json", "-l", "vie", *files]], base),
-        "sohoa process (default vie+eng)":
-            best_of([[sohoa, "process", "--json", *files]], base),
+        # OpenMP's threads spin against each other on a small VM: measured
+        # once, it is the slow case and only informs.
+        "tesseract -l vie (CLI default threads)": best_of(tess, base, rounds=1),
+        "tesseract -l vie (OMP_THREAD_LIMIT=1)": best_of(tess, one_thread),
+        "sohoa process -l vie, one process a page":
+            best_of([[sohoa, "process", "--json", "-l", "vie", f] for f in files], base),
+        "sohoa process -l vie, one process": best_of(
+            [[sohoa, "process", "--json", "-l", "vie", *files]], base),
+        "sohoa process (default vie+eng), one process": best_of(
+            [[sohoa, "process", "--json", *files]], base),
     }
     for name, (seconds, rss) in runs.items():
-        print(f"  {name:42s} {n / seconds:6.3f} pages/s  {seconds / n:6.3f} s/page"
+        print(f"  {name:46s} {n / seconds:6.3f} pages/s  {seconds / n:6.3f} s/page"
               f"  peak RSS {rss:6.1f} MiB")
-    tess = runs["tesseract -l vie (CLI default threads)"][0]
-    ours = runs["sohoa process -l vie"][0]
-    ratio = ours / tess
-    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
-    print(f"ratio sohoa/tesseract (time per page, same languages): {ratio:.3f} "
-          f"({verdict} the {TARGET_RATIO}x target)")
-    mixed = runs["sohoa process (default vie+eng)"][0] / tess
-    print(f"ratio sohoa vie+eng / tesseract vie: {mixed:.3f}")
-
+    fastest = min(runs["tesseract -l vie (CLI default threads)"][0],
+                  runs["tesseract -l vie (OMP_THREAD_LIMIT=1)"][0])
+    for name in ("sohoa process -l vie, one process a page", "sohoa process -l vie, one process"):
+        ratio = runs[name][0] / fastest
+        verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+        print(f"ratio {name} / fastest tesseract: {ratio:.3f} "
+              f"({verdict} the {TARGET_RATIO}x target)")
+    mixed = runs["sohoa process (default vie+eng), one process"][0] / fastest
+    print(f"ratio sohoa vie+eng / fastest tesseract vie: {mixed:.3f}")
 
 if __name__ == "__main__":
     main()
