@@ -10,7 +10,7 @@ else
 	"$SOHOA" init "$DIR"
 fi
 "$SOHOA" -c "$DIR/sohoa.conf" config check
-SAMPLE=samples/hungyen-2684-QD-UBND-300dpi-g4.tif
+SAMPLE=samples/hungyen-2684-300dpi-g4.tif
 [ -f "$SAMPLE" ] || SAMPLE=$(ls samples/*.tif | head -n 1)
 echo
 echo "sohoa demo: OCR of $SAMPLE (sohoa process):"
