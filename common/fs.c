@@ -11,6 +11,42 @@
 
 #include <openssl/evp.h>
 
+/* Feeds every chunk of fd to sink until EOF; sink returns -1 to stop. */
+static int read_chunks(int fd, int (*sink)(void *arg, const void *p, size_t n), void *arg,
+    struct err *e)
+{
+	unsigned char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "read error: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (sink(arg, chunk, (size_t)n) < 0)
+			return -1;
+	}
+}
+
+struct bounded_buf {
+	struct buf *out;
+	size_t max_bytes;
+	struct err *e;
+};
+
+static int append_bounded(void *arg, const void *p, size_t n)
+{
+	struct bounded_buf *b = arg;
+	buf_append(b->out, p, n);
+	if (b->out->len <= b->max_bytes)
+		return 0;
+	err_set(b->e, "file grew over the limit of %zu bytes", b->max_bytes);
+	return -1;
+}
+
 int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct err *e)
 {
 	int rc = -1;
@@ -29,23 +65,9 @@ int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct er
 		    (long long)st.st_size, max_bytes);
 		goto out;
 	}
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		buf_append(out, chunk, (size_t)n);
-		if (out->len > max_bytes) {
-			err_set(e, "file grew over the limit of %zu bytes", max_bytes);
-			goto out;
-		}
-	}
+	struct bounded_buf sink = { out, max_bytes, e };
+	if (read_chunks(fd, append_bounded, &sink, e) < 0)
+		goto out;
 	if (out->data == NULL)
 		buf_append(out, "", 0);
 	rc = 0;
@@ -146,6 +168,11 @@ out:
 	return rc;
 }
 
+static int digest_update(void *ctx, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1;
+}
+
 int sha256_file_hex(const char *path, char out[65], struct err *e)
 {
 	int rc = -1;
@@ -161,19 +188,8 @@ int sha256_file_hex(const char *path, char out[65], struct err *e)
 		err_set(e, "sha256 is unavailable");
 		goto out;
 	}
-	unsigned char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-	}
+	if (read_chunks(fd, digest_update, ctx, e) < 0)
+		goto out;
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_DigestFinal_ex(ctx, md, &mdlen);

@@ -36,17 +36,26 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+static char *xvasprintf(const char *fmt, va_list ap, size_t *len)
+{
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		fatalx("bad format string '%s'", fmt);
+	char *s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	*len = (size_t)n;
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
+	size_t len;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatalx("xasprintf: bad format");
-	char *s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	char *s = xvasprintf(fmt, ap, &len);
 	va_end(ap);
 	return s;
 }
@@ -67,16 +76,11 @@ void buf_append(struct buf *b, const void *p, size_t n)
 
 void buf_appendf(struct buf *b, const char *fmt, ...)
 {
+	size_t len;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *s = xvasprintf(fmt, ap, &len);
 	va_end(ap);
-	if (n < 0)
-		fatalx("buf_appendf: bad format");
-	char *s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	buf_append(b, s, (size_t)n);
+	buf_append(b, s, len);
 	free(s);
 }
