@@ -15,7 +15,7 @@ ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 .DEFAULT_GOAL := all
 
-MODULES   = common config pipeline signer watchers
+MODULES   = common config pipeline signer watchers archive
 LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
