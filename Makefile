@@ -19,6 +19,7 @@ MODULES   = common config pipeline signer watchers archive
 LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
+TOOL_SRC  = $(wildcard tests/tools/*.c)
 HEADERS   = $(wildcard */*.h)
 
 # Two build flavours share the rules: build/release and build/asan.
@@ -26,6 +27,7 @@ define flavour
 $(1)_OBJ  = $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
 $(1)_CLI  = $$(patsubst %.c,build/$(1)/%.o,$$(CLI_SRC))
 $(1)_TEST = $$(patsubst tests/unit/%.c,build/$(1)/tests/%,$$(TEST_SRC))
+$(1)_TOOLS = $$(patsubst tests/tools/%.c,build/$(1)/tools/%,$$(TOOL_SRC))
 build/$(1)/%.o: %.c $$(HEADERS)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC ($(1)) $$<"
@@ -37,6 +39,10 @@ build/$(1)/tests/%: tests/unit/%.c build/$(1)/libsohoa.a $$(HEADERS)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD ($(1)) $$@"
 	$$(Q)$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) $$(shell pkg-config --libs cmocka) -o $$@
+build/$(1)/tools/%: tests/tools/%.c build/$(1)/libsohoa.a $$(HEADERS)
+	@mkdir -p $$(dir $$@)
+	@echo "  LD ($(1)) $$@"
+	$$(Q)$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) -o $$@
 endef
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
@@ -57,17 +63,17 @@ bin/sohoa-asan: $(asan_CLI) build/asan/libsohoa.a
 deps:
 	@sh scripts/install-deps.sh
 
-tests: bin/sohoa $(release_TEST)
+tests: bin/sohoa $(release_TEST) $(release_TOOLS)
 
 # The README's test command. Ends with "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory tests
-	@sh tests/run.sh build/release/tests bin/sohoa
+	@SOHOA_TOOLS=build/release/tools sh tests/run.sh build/release/tests bin/sohoa
 
 asan: deps
-	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST)
+	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST) $(asan_TOOLS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    sh tests/run.sh build/asan/tests bin/sohoa-asan
+	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
 
 bench: deps
 	@$(MAKE) --no-print-directory bin/sohoa

@@ -20,15 +20,36 @@ static const char usage_text[] =
     "commands:\n"
     "  init DIR             create a self-contained setup (config, inbox, archive, spool, dev keys)\n"
     "  config check         check the configuration: 'configuration OK' or file:line at fault\n"
-    "  process FILE...      decode and OCR scans, print one result object per scan\n"
-    "  run, status, search, show, get, verify, fsck, export, stats, serve\n"
+    "  process FILE...      decode and OCR scans, file them in the archive, print one\n"
+    "                       result object per scan (--no-archive: do not file)\n"
+    "  search [filters]     find results: --number --issuer --type --dossier\n"
+    "                       --citizen-id --from DATE --to DATE --text WORDS [--fold]\n"
+    "                       [--limit N]\n"
+    "  show ID              one result (ID: result id, result code or dossier code)\n"
+    "  get ID --original|--pdf|--xml [-o FILE]\n"
+    "                       a file of a result\n"
+    "  fsck [--repair] [--gc]\n"
+    "                       re-hash every archived file and walk the audit chain\n"
+    "  dispose ID --reason TEXT\n"
+    "                       mark a result for disposal (its files go at fsck --gc)\n"
+    "  export --bagit DIR [filters]\n"
+    "                       a BagIt 1.0 bag with METS/PREMIS of the matching results\n"
+    "  stats                counts and the reuse rate\n"
+    "  run, status, verify, serve\n"
     "                       not implemented yet\n"
     "  --version            versions of sohoa and its libraries\n"
     "\n"
     "exit codes: 0 success, 1 negative result, 2 usage or config error, 3 temporary failure\n";
 
-static const char *const planned[] = {
-	"run", "status", "search", "show", "get", "verify", "fsck", "export", "stats", "serve",
+static const char *const planned[] = { "run", "status", "verify", "serve" };
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli_global *g);
+} commands[] = {
+	{ "init", cmd_init }, { "config", cmd_config }, { "search", cmd_search },
+	{ "show", cmd_show }, { "get", cmd_get }, { "fsck", cmd_fsck },
+	{ "dispose", cmd_dispose }, { "export", cmd_export }, { "stats", cmd_stats },
 };
 
 int cmd_version(void)
@@ -61,10 +82,9 @@ static void limit_openmp_threads(char **argv)
 static int dispatch(int argc, char **argv, struct cli_global *g, char **orig_argv)
 {
 	const char *cmd = argv[0];
-	if (strcmp(cmd, "init") == 0)
-		return cmd_init(argc, argv, g);
-	if (strcmp(cmd, "config") == 0)
-		return cmd_config(argc, argv, g);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(argc, argv, g);
 	if (strcmp(cmd, "process") == 0) {
 		limit_openmp_threads(orig_argv);
 		return cmd_process(argc, argv, g);
