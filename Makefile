@@ -76,8 +76,9 @@ asan: deps
 	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
 
 bench: deps
-	@$(MAKE) --no-print-directory bin/sohoa
+	@$(MAKE) --no-print-directory bin/sohoa $(release_TOOLS)
 	@sh bench/bench.sh bin/sohoa
+	@sh bench/archive.sh build/release/tools
 
 samples:
 	@sh scripts/install-deps.sh samples

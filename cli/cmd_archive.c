@@ -51,10 +51,11 @@ static void print_line(json_t *res)
 {
 	const char *code = json_string_value(json_object_get(res, "result_code"));
 	const char *id = json_string_value(json_object_get(res, "id"));
-	printf("%s  %-30s  %s %s  %s  %s\n",
+	const char *source = json_string_value(json_object_get(res, "source"));
+	printf("%s  %-30s  %s %s  %s  %s  %s\n",
 	    json_string_value(json_object_get(res, "received_at")),
 	    code ? code : (id ? id : "?"), field(res, "type"), field(res, "number"),
-	    field(res, "date"), field(res, "issuer"));
+	    field(res, "date"), field(res, "issuer"), source ? source : "-");
 }
 
 static const struct option_spec {

@@ -1,6 +1,6 @@
 #!/bin/sh
-# make demo: a self-contained setup in ./demo, checked, with one sample scan
-# put through the pipeline so the OCR can be seen.
+# make demo: a self-contained setup in ./demo, checked; one sample scan put
+# through the pipeline and filed in the archive, then found again.
 set -eu
 SOHOA=${1:?sohoa binary}
 DIR=${2:?demo directory}
@@ -9,14 +9,22 @@ if [ -e "$DIR/sohoa.conf" ]; then
 else
 	"$SOHOA" init "$DIR"
 fi
-"$SOHOA" -c "$DIR/sohoa.conf" config check
+S="$SOHOA -c $DIR/sohoa.conf"
+$S config check
 SAMPLE=samples/hungyen-2684-300dpi-g4.tif
-[ -f "$SAMPLE" ] || SAMPLE=$(ls samples/*.tif | head -n 1)
 echo
-echo "sohoa demo: OCR of $SAMPLE (sohoa process):"
-"$SOHOA" -c "$DIR/sohoa.conf" process "$SAMPLE" | head -n 30
+echo "sohoa demo: \$ sohoa process $SAMPLE   (OCR, then filed in $DIR/archive)"
+$S process "$SAMPLE" | head -n 12
 echo "..."
 echo
-echo "sohoa demo: the daemon (sohoa run: watch $DIR/inbox, spool, sign, archive) is not"
-echo "implemented yet; until it is, scans are processed one by one with:"
-echo "  $SOHOA -c $DIR/sohoa.conf process --json FILE..."
+echo "sohoa demo: \$ sohoa search --text 'kiem soat thu tuc' --fold"
+$S search --text 'kiem soat thu tuc' --fold
+echo
+echo "sohoa demo: \$ sohoa stats"
+$S stats
+echo
+echo "sohoa demo: \$ sohoa fsck"
+$S fsck
+echo
+echo "sohoa demo: the daemon (sohoa run: watch $DIR/inbox, spool, sign) is not implemented"
+echo "yet; until it is, scans are filed with:  $S process FILE..."
