@@ -269,6 +269,15 @@ static int check_blob(void *arg, const char *hex, const char *relpath)
 	return 0;
 }
 
+/* A temp file this old is not a write in progress. */
+#define STALE_INCOMING_S 3600
+
+static int check_stale(void *arg, const char *hex, const char *relpath)
+{
+	(void)hex;
+	return note_extra(arg, relpath, "left by an interrupted write");
+}
+
 static void list_missing(struct fsck_state *st)
 {
 	for (size_t i = 0; i < st->nrefs; i++) {
@@ -338,7 +347,8 @@ int archive_fsck(struct archive *a, int repair, int gc, json_t **report, int *cl
 		goto out;
 	if (st.nrefs > 0)
 		qsort(st.refs, st.nrefs, sizeof(*st.refs), by_sha);
-	if (store_walk(a->store, check_blob, &st, e) < 0)
+	if (store_walk(a->store, check_blob, &st, e) < 0 ||
+	    store_walk_stale(a->store, STALE_INCOMING_S, check_stale, &st, e) < 0)
 		goto out;
 	list_missing(&st);
 	if (gc && gc_disposed(&st) < 0)

@@ -43,6 +43,10 @@ int store_verify(const struct blob_store *s, const char *hex, int *changed, stru
  * hex = NULL and its relative path). fn returns -1 to stop. */
 int store_walk(const struct blob_store *s,
     int (*fn)(void *arg, const char *hex, const char *relpath), void *arg, struct err *e);
+/* Calls fn(arg, NULL, relpath) for every temp file in blobs/.incoming older
+ * than min_age_s: what an interrupted write left behind. */
+int store_walk_stale(const struct blob_store *s, unsigned min_age_s,
+    int (*fn)(void *arg, const char *hex, const char *relpath), void *arg, struct err *e);
 /* Removes a blob (only fsck --gc and --repair call this). */
 int store_remove(struct blob_store *s, const char *relpath, struct err *e);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -454,5 +455,30 @@ int store_remove(struct blob_store *s, const char *relpath, struct err *e)
 	rc = fsync_parent(path, e);
 out:
 	free(path);
+	return rc;
+}
+
+int store_walk_stale(const struct blob_store *s, unsigned min_age_s,
+    int (*fn)(void *arg, const char *hex, const char *relpath), void *arg, struct err *e)
+{
+	DIR *d = opendir(s->incoming);
+	if (d == NULL)
+		return 0; /* nothing was ever written, or nothing is in flight */
+	int rc = 0;
+	time_t now = time(NULL);
+	struct dirent *ent;
+	while (rc == 0 && (ent = readdir(d)) != NULL) {
+		struct stat st;
+		if (ent->d_name[0] == '.' ||
+		    fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now - st.st_mtime < (time_t)min_age_s)
+			continue;
+		char *rel = xasprintf("blobs/%s/%s", INCOMING, ent->d_name);
+		rc = fn(arg, NULL, rel);
+		free(rel);
+	}
+	closedir(d);
+	if (rc < 0 && e->msg[0] == '\0')
+		err_set(e, "walking %s stopped", s->incoming);
 	return rc;
 }

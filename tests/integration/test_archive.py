@@ -138,6 +138,25 @@ def fsck_is_clean_then_catches_each_kind_of_damage():
 
 
 @test
+def fsck_reports_and_repairs_what_an_interrupted_write_left():
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Setup(tmp)
+        incoming = os.path.join(s.archive, "blobs", ".incoming")
+        os.makedirs(incoming, exist_ok=True)
+        stale, fresh = os.path.join(incoming, "put-old"), os.path.join(incoming, "put-now")
+        for path in (stale, fresh):
+            open(path, "wb").write(b"half a scan")
+        two_hours_ago = os.stat(stale).st_mtime - 7200
+        os.utime(stale, (two_hours_ago, two_hours_ago))
+        code, out, _ = s.run("fsck", "--json")
+        extra = [x["path"] for x in json.loads(out)["extra"]]
+        assert code == 1 and extra == ["blobs/.incoming/put-old"], extra
+        code, out, _ = s.run("fsck", "--repair")
+        assert not os.path.exists(stale) and os.path.exists(fresh), out
+        assert s.run_json("fsck", "--json")["clean"] is True
+
+
+@test
 def an_edited_audit_record_breaks_the_chain_at_that_record():
     with tempfile.TemporaryDirectory() as tmp:
         s = Setup(tmp)
