@@ -117,23 +117,6 @@ static void digests_done(struct digests *d, struct pfile *pf)
 	EVP_MD_CTX_free(d->sha512);
 }
 
-static int write_all(int fd, const void *data, size_t len, const char *path, struct err *e)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, "cannot write %s: %s", path, strerror(errno));
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads src to the end, hashing it and, if dst >= 0, copying it there. */
 static int stream(int src, const char *src_path, int dst, const char *dst_path,
     struct digests *d, struct err *e)
@@ -150,7 +133,7 @@ static int stream(int src, const char *src_path, int dst, const char *dst_path,
 		if (n == 0)
 			return 0;
 		digests_update(d, chunk, (size_t)n);
-		if (dst >= 0 && write_all(dst, chunk, (size_t)n, dst_path, e) < 0)
+		if (dst >= 0 && fd_write_all(dst, chunk, (size_t)n, dst_path, e) < 0)
 			return -1;
 	}
 }

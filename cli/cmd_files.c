@@ -10,30 +10,16 @@
 
 #include "archive/archive.h"
 
-static int copy_fd(int in, int out, struct err *e)
+struct sink {
+	int fd;
+	const char *what;
+	struct err *e;
+};
+
+static int write_chunk(void *arg, const void *p, size_t n)
 {
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, "read error: %s", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err_set(e, "write error: %s", strerror(errno));
-				return -1;
-			}
-			off += w;
-		}
-	}
+	struct sink *k = arg;
+	return fd_write_all(k->fd, p, n, k->what, k->e);
 }
 
 /* Copies src to dest ("-" or NULL = stdout); a file appears whole or not at all. */
@@ -54,7 +40,8 @@ static int write_out(const char *src, const char *dest, struct err *e)
 			goto out;
 		}
 	}
-	if (copy_fd(in, out, e) < 0)
+	struct sink sink = { out, tmp ? tmp : "standard output", e };
+	if (fd_read_chunks(in, write_chunk, &sink, e) < 0)
 		goto out;
 	if (tmp != NULL && (fsync(out) < 0 || rename(tmp, dest) < 0)) {
 		err_set(e, "cannot write %s: %s", dest, strerror(errno));

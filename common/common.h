@@ -54,6 +54,13 @@ struct buf {
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Writes all of p to fd, retrying short writes; the reason names `what`. */
+int fd_write_all(int fd, const void *p, size_t n, const char *what, struct err *e);
+/* Feeds every chunk read from fd to sink until EOF; sink returns -1 to stop
+ * (and sets the reason). */
+int fd_read_chunks(int fd, int (*sink)(void *arg, const void *p, size_t n), void *arg,
+    struct err *e);
+
 /* Reads a whole regular file (at most max_bytes) into *out; caller frees. */
 int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct err *e);
 /* Writes data durably: temp file -> fsync -> rename -> fsync(dir). */

@@ -11,8 +11,24 @@
 
 #include <openssl/evp.h>
 
-/* Feeds every chunk of fd to sink until EOF; sink returns -1 to stop. */
-static int read_chunks(int fd, int (*sink)(void *arg, const void *p, size_t n), void *arg,
+int fd_write_all(int fd, const void *data, size_t len, const char *what, struct err *e)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "cannot write %s: %s", what, strerror(errno));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fd_read_chunks(int fd, int (*sink)(void *arg, const void *p, size_t n), void *arg,
     struct err *e)
 {
 	unsigned char chunk[65536];
@@ -66,7 +82,7 @@ int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct er
 		goto out;
 	}
 	struct bounded_buf sink = { out, max_bytes, e };
-	if (read_chunks(fd, append_bounded, &sink, e) < 0)
+	if (fd_read_chunks(fd, append_bounded, &sink, e) < 0)
 		goto out;
 	if (out->data == NULL)
 		buf_append(out, "", 0);
@@ -104,18 +120,8 @@ int file_write_atomic(const char *path, const void *data, size_t len, unsigned m
 		err_set(e, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (fd_write_all(fd, data, len, tmp, e) < 0)
+		goto out;
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
 		err_set(e, "cannot sync %s: %s", tmp, strerror(errno));
 		goto out;
@@ -188,7 +194,7 @@ int sha256_file_hex(const char *path, char out[65], struct err *e)
 		err_set(e, "sha256 is unavailable");
 		goto out;
 	}
-	if (read_chunks(fd, digest_update, ctx, e) < 0)
+	if (fd_read_chunks(fd, digest_update, ctx, e) < 0)
 		goto out;
 	unsigned char md[32];
 	unsigned int mdlen = 0;
