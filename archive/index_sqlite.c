@@ -504,13 +504,28 @@ static int check_dates(const struct archive_query *q, struct err *e)
 	return 0;
 }
 
-/* Every filter is served by an index: see docs/internals/archive-index.md. */
+/*
+ * Every filter is served by an index: see docs/internals/archive-index.md.
+ * Newest first is most recently filed (rowid order). With words, FTS5 drives
+ * the query and yields its matches in descending rowid order, so a common
+ * word stops at the limit instead of sorting every match.
+ */
 static void sql_build(const struct archive_query *q, struct sql *s)
 {
 	unsigned limit = q->limit == 0 ? LIMIT_DEFAULT : q->limit;
 	limit = limit > LIMIT_MAX ? LIMIT_MAX : limit;
-	buf_appendf(&s->b, "SELECT " ISQ_RESULT_COLS ", NULL, 0 FROM results r"
-	    " WHERE r.disposed = 0");
+	const char *m = given(q->text) ? own(s, fts_query(q->text, q->fold)) : NULL;
+	if (given(q->text)) {
+		buf_appendf(&s->b, "SELECT " ISQ_RESULT_COLS ", NULL, 0 FROM fts"
+		    " JOIN results r ON r.rowid = fts.rowid WHERE %s",
+		    m != NULL ? "fts MATCH ?" : "0");
+		if (m != NULL)
+			s->arg[s->n++] = m;
+		sql_and(s, "r.disposed = 0", NULL);
+	} else {
+		buf_appendf(&s->b, "SELECT " ISQ_RESULT_COLS ", NULL, 0 FROM results r"
+		    " WHERE r.disposed = 0");
+	}
 	if (given(q->number))
 		sql_and(s, "r.number_key = ?", own(s, isq_text_key(q->number)));
 	if (given(q->issuer) && q->fold)
@@ -530,11 +545,8 @@ static void sql_build(const struct archive_query *q, struct sql *s)
 		sql_and(s, "r.date >= ?", q->from);
 	if (given(q->to))
 		sql_and(s, "r.date <= ?", q->to);
-	const char *m = given(q->text) ? own(s, fts_query(q->text, q->fold)) : NULL;
-	if (given(q->text))
-		sql_and(s, m != NULL ? "r.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-		    : "0", m);
-	buf_appendf(&s->b, " ORDER BY r.received_at DESC, r.id LIMIT %u", limit);
+	buf_appendf(&s->b, " ORDER BY %s DESC LIMIT %u", given(q->text) ? "fts.rowid" : "r.rowid",
+	    limit);
 }
 
 static int sq_search(void *handle, const struct archive_query *q, json_t **results, struct err *e)
