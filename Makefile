@@ -20,7 +20,7 @@ LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
-HEADERS   = $(wildcard */*.h)
+HEADERS   = $(wildcard */*.h tests/unit/*.h)
 
 # Two build flavours share the rules: build/release and build/asan.
 define flavour
