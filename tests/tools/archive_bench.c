@@ -139,7 +139,8 @@ int main(int argc, char **argv)
 	void *h = NULL;
 	json_t *stats = NULL;
 	double rate = 0, *lat = xcalloc(q, sizeof(double));
-	if (index_sqlite.open(argv[1], &h, &e) < 0 || index_sqlite.stats(h, &stats, &e) < 0)
+	if (dir_make(argv[1], 0750, &e) < 0 || index_sqlite.open(argv[1], &h, &e) < 0 ||
+	    index_sqlite.stats(h, &stats, &e) < 0)
 		goto fail;
 	unsigned have = (unsigned)json_integer_value(json_object_get(stats, "results"));
 	if (grow(h, have < n ? have : n, n, &rate, &e) < 0)
