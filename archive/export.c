@@ -103,8 +103,7 @@ static void hex_of(EVP_MD_CTX *ctx, char *out)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	EVP_DigestFinal_ex(ctx, md, &n);
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, n, out);
 }
 
 /* Frees d and puts its results into pf. */

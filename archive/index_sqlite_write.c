@@ -9,13 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <utf8proc.h>
 
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static const char *const kind_names[BLOB_KINDS] = { "original", "pdf", "xml", "alto" };
 
 /* Text fields indexed for full text, besides the OCR text ("text"). */
 static const char *const fts_fields[] = { "type", "number", "issuer", "subject", "signer",
@@ -45,12 +43,7 @@ static void audit_hash(int64_t seq, const char *const f[6], char hex[65])
 		buf_append(&b, v[i], strlen(v[i]));
 		buf_append(&b, "\n", 1);
 	}
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		fatalx("SHA-256 is not available");
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(b.data, b.len, hex);
 	free(b.data);
 }
 
@@ -180,7 +173,7 @@ static int intake_read(const struct index_commit *c, struct intake *in, struct e
 	for (int k = 0; k < BLOB_KINDS; k++) {
 		if (c->blob_sha[k] != NULL && !isq_is_hex64(c->blob_sha[k])) {
 			err_set(e, "the %s blob's sha256 '%s' is not 64 lowercase hex digits",
-			    kind_names[k], c->blob_sha[k]);
+			    blob_kind_name(k), c->blob_sha[k]);
 			return -1;
 		}
 	}
@@ -354,7 +347,7 @@ static int insert_owners_blobs(struct idx *h, const struct index_commit *c, cons
 	}
 	for (int k = 0; k < BLOB_KINDS; k++)
 		if (c->blob_sha[k] != NULL && isq_exec(h, e, "INSERT INTO blobs VALUES (?, ?, ?)",
-			"ttt", id, kind_names[k], c->blob_sha[k]) < 0)
+			"ttt", id, blob_kind_name(k), c->blob_sha[k]) < 0)
 			return -1;
 	return 0;
 }

@@ -225,8 +225,7 @@ static int incoming_publish(const struct blob_store *s, struct incoming *in, cha
 	struct stat st;
 	char *final = NULL;
 	EVP_DigestFinal_ex(in->md, md, &mdlen);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, mdlen, hex);
 	/* 0440 before the fsync, so the blob never shows up writable */
 	if (fchmod(in->fd, BLOB_MODE) < 0 || fsync(in->fd) < 0) {
 		err_set(e, "cannot sync %s: %s", in->path, strerror(errno));

@@ -86,8 +86,7 @@ static int make_keys(const char *dir, const char *agency, struct err *e)
 		err_set(e, "no randomness for the PIN");
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(pin + 2 * i, 3, "%02x", raw[i]);
+	hex_encode(raw, sizeof(raw), pin);
 	char *keys = xasprintf("%s/keys", dir);
 	char *pin_file = xasprintf("%s/signer.pin", keys);
 	struct devpki_request req = { keys, agency, pin };

@@ -69,7 +69,10 @@ int file_write_atomic(const char *path, const void *data, size_t len, unsigned m
 /* mkdir -p with the given mode for the directories it creates. */
 int dir_make(const char *path, unsigned mode, struct err *e);
 
-/* SHA-256 of a file as 64 lowercase hex digits plus NUL. */
+/* n bytes as 2n lowercase hex digits plus NUL. */
+void hex_encode(const unsigned char *p, size_t n, char *out);
+/* SHA-256 as 64 lowercase hex digits plus NUL: of memory, of a file. */
+void sha256_hex(const void *p, size_t n, char out[65]);
 int sha256_file_hex(const char *path, char out[65], struct err *e);
 
 /* Local time of Viet Nam (UTC+07:00, no daylight saving): 2026-11-22T09:15:00+07:00 */

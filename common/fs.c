@@ -174,6 +174,25 @@ out:
 	return rc;
 }
 
+void hex_encode(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		fatalx("SHA-256 is not available");
+	hex_encode(md, mdlen, out);
+}
+
 static int digest_update(void *ctx, const void *p, size_t n)
 {
 	return EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1;
@@ -199,8 +218,7 @@ int sha256_file_hex(const char *path, char out[65], struct err *e)
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, mdlen, out);
 	rc = 0;
 out:
 	if (fd >= 0)

@@ -603,6 +603,11 @@ out:
 	return rc;
 }
 
+void decoder_sha256(const struct decoder *d, char out[65])
+{
+	sha256_hex(d->file.data, d->file.len, out);
+}
+
 unsigned decoder_page_count(const struct decoder *d)
 {
 	return d->npages;

@@ -46,6 +46,8 @@ struct decoder;
 int decoder_open(const char *path, const struct decode_limits *lim,
     struct decoder **out, struct err *e);
 unsigned decoder_page_count(const struct decoder *d);
+/* SHA-256 of exactly the bytes being decoded (read once, at open). */
+void decoder_sha256(const struct decoder *d, char out[65]);
 /* "tiff", "png", "jpeg", "pnm" */
 const char *decoder_format(const struct decoder *d);
 /* Decodes the next page, in order. The caller owns out->pix. */

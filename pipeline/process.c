@@ -88,8 +88,7 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 
 	if (decoder_open(path, &opt->limits, &dec, e) < 0)
 		goto out;
-	if (sha256_file_hex(path, id, e) < 0)
-		goto out;
+	decoder_sha256(dec, id);
 	if (run_pages(eng, opt, path, dec, &text, pages, &conf_sum, e) < 0)
 		goto out;
 	unsigned count = decoder_page_count(dec);

@@ -74,6 +74,12 @@ static void sha256_of_known_bytes(void **state)
 	assert_int_equal(sha256_file_hex(path, hex, &e), 0);
 	assert_string_equal(hex,
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	char mem[65];
+	sha256_hex("abc", 3, mem);
+	assert_string_equal(mem, hex);
+	char small[7];
+	hex_encode((const unsigned char *)"\x00\xab\xff", 3, small);
+	assert_string_equal(small, "00abff");
 	free(path);
 }
 
