@@ -442,9 +442,7 @@ int isq_commit(void *handle, const struct index_commit *c, struct index_outcome 
 		rc = found ? commit_reuse(h, &in, out, e) : commit_new(h, c, &in, out, e);
 	rc = isq_tx_end(h, rc < 0 ? -1 : 0, e);
 	if (rc < 0) {
-		char why[ERR_MAX];
-		snprintf(why, sizeof(why), "%s", e->msg);
-		err_set(e, "result %.12s… not filed: %s", in.id, why);
+		err_prefix(e, "result %.12s… not filed", in.id);
 		json_decref(out->result);
 		out->result = NULL;
 		out->duplicate = 0;

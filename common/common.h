@@ -26,6 +26,9 @@ struct err {
 
 void err_set(struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Puts "<what>: " before the reason already in e. */
+void err_prefix(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 

@@ -67,6 +67,20 @@ void fatalx(const char *fmt, ...)
 	exit(70);
 }
 
+void err_prefix(struct err *e, const char *fmt, ...)
+{
+	if (e == NULL)
+		return;
+	char what[ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	char *whole = xasprintf("%s: %s", what, e->msg); /* cut to ERR_MAX below */
+	snprintf(e->msg, sizeof(e->msg), "%s", whole);
+	free(whole);
+}
+
 void err_set(struct err *e, const char *fmt, ...)
 {
 	if (e == NULL)

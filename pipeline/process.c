@@ -52,9 +52,7 @@ static int run_pages(struct ocr_engine *eng, const struct process_options *opt,
 		struct page_image img = { 0 };
 		struct ocr_page ocr = { 0 };
 		if (decoder_next_page(dec, &img, e) < 0) {
-			char why[ERR_MAX];
-			snprintf(why, sizeof(why), "%s", e->msg);
-			err_set(e, "page %u of %u: %s", i + 1, count, why);
+			err_prefix(e, "page %u of %u", i + 1, count);
 			return -1;
 		}
 		int rc = ocr_page_run(eng, &img, &ocr, e);

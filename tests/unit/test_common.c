@@ -118,6 +118,20 @@ static void buffers_grow(void **state)
 	free(b.data);
 }
 
+static void errors_take_a_prefix(void **state)
+{
+	(void)state;
+	struct err e = { { 0 } };
+	err_set(&e, "corrupt or truncated TIFF");
+	err_prefix(&e, "page %u of %u", 2u, 3u);
+	assert_string_equal(e.msg, "page 2 of 3: corrupt or truncated TIFF");
+	memset(e.msg, 'x', sizeof(e.msg) - 1);
+	e.msg[sizeof(e.msg) - 1] = '\0';
+	err_prefix(&e, "long");
+	assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+	assert_int_equal(strncmp(e.msg, "long: xxx", 9), 0);
+}
+
 static void log_levels_parse(void **state)
 {
 	(void)state;
@@ -136,6 +150,7 @@ int main(void)
 		cmocka_unit_test(dir_make_creates_parents_and_rejects_files),
 		cmocka_unit_test(vietnam_time_is_utc_plus_seven),
 		cmocka_unit_test(buffers_grow),
+		cmocka_unit_test(errors_take_a_prefix),
 		cmocka_unit_test(log_levels_parse),
 	};
 	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
