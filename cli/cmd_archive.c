@@ -21,7 +21,7 @@ const char *cli_actor(void)
 
 int cli_open_archive(struct cli_global *g, struct sohoa_config *cfg, struct archive **a)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	*a = NULL;
 	if (cli_load_config(g, 1, cfg) < 0)
 		return EXIT_USAGE;
@@ -125,7 +125,7 @@ int cmd_search(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	json_t *results = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc != EXIT_OK)
 		goto out;
@@ -188,7 +188,7 @@ int cmd_show(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	json_t *res = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc != EXIT_OK)
 		goto out;

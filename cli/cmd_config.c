@@ -16,7 +16,7 @@ int cmd_config(int argc, char **argv, struct cli_global *g)
 	int rc = EXIT_USAGE;
 	if (cli_load_config(g, 1, &cfg) < 0)
 		goto out;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	if (ocr_languages_available(cfg.languages, cfg.tessdata_dir, &e) < 0) {
 		fprintf(stderr, "%s: %s\n", cfg.file, e.msg);
 		goto out;

@@ -93,7 +93,7 @@ int cmd_get(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	char *path = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc != EXIT_OK)
 		goto out;

@@ -60,7 +60,7 @@ int cmd_fsck(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	json_t *report = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int clean = 0;
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc != EXIT_OK)
@@ -101,7 +101,7 @@ int cmd_dispose(int argc, char **argv, struct cli_global *g)
 	}
 	struct sohoa_config cfg;
 	struct archive *a;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc == EXIT_OK && archive_dispose(a, id, reason, cli_actor(), &e) < 0) {
 		fprintf(stderr, "sohoa dispose: %s\n", e.msg);
@@ -135,7 +135,7 @@ int cmd_stats(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	json_t *st = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc == EXIT_OK && archive_stats(a, &st, &e) < 0) {
 		fprintf(stderr, "sohoa stats: %s\n", e.msg);
@@ -175,7 +175,7 @@ int cmd_export(int argc, char **argv, struct cli_global *g)
 	struct sohoa_config cfg;
 	struct archive *a;
 	json_t *report = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = cli_open_archive(g, &cfg, &a);
 	if (rc == EXIT_OK && archive_export_bagit(a, &q, bag, cli_actor(), &report, &e) < 0) {
 		fprintf(stderr, "sohoa export: %s\n", e.msg);

@@ -89,7 +89,7 @@ static int make_keys(const char *dir, const char *agency, struct err *e)
 	hex_encode(raw, sizeof(raw), pin);
 	char *keys = xasprintf("%s/keys", dir);
 	char *pin_file = xasprintf("%s/signer.pin", keys);
-	struct devpki_request req = { keys, agency, pin };
+	struct devpki_request req = { .dir = keys, .agency_name = agency, .pin = pin };
 	int rc = file_write_atomic(pin_file, pin, strlen(pin), 0600, e);
 	if (rc == 0)
 		rc = devpki_create(&req, e);
@@ -130,7 +130,7 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "usage: sohoa init [--agency NAME] DIR\n");
 		return EXIT_USAGE;
 	}
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	if (dir_is_free(dir, &e) < 0 || make_layout(dir, &e) < 0 ||
 	    make_keys(dir, agency, &e) < 0 || write_config(dir, agency, &e) < 0) {
 		fprintf(stderr, "sohoa init: %s\n", e.msg);

@@ -53,7 +53,7 @@ struct process_run {
 static int process_one(struct process_run *run, const char *path)
 {
 	json_t *res = NULL, *filed = NULL;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	if (pipeline_process_file(run->eng, &run->opt, path, &res, &e) < 0) {
 		fprintf(stderr, "sohoa: %s: %s\n", path, e.msg);
 		return EXIT_NEGATIVE;
@@ -108,7 +108,7 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 		return EXIT_USAGE;
 	struct sohoa_config cfg;
 	struct process_run run = { .json = g->json };
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int rc = EXIT_USAGE;
 	if (cli_load_config(g, 0, &cfg) < 0)
 		goto out;

@@ -22,9 +22,14 @@
 /* A reason a person can read; it ends up in the quarantine file and the log. */
 struct err {
 	char msg[ERR_MAX];
+	int temporary;  /* 1: the cause may pass (token unplugged, TSA down,
+	                 * disk full); the job waits and retries, never quarantined */
 };
 
 void err_set(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Like err_set, and marks the failure temporary. */
+void err_temporary(struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Puts "<what>: " before the reason already in e. */
 void err_prefix(struct err *e, const char *fmt, ...)

@@ -89,4 +89,16 @@ void err_set(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	e->temporary = 0;
+}
+
+void err_temporary(struct err *e, const char *fmt, ...)
+{
+	if (e == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->temporary = 1;
 }

@@ -2,8 +2,12 @@
  * pipeline: the stages a scan goes through, one file a stage.
  *   decode.c  file -> page images (Leptonica, libtiff), with size limits
  *   ocr.c     page image -> UTF-8 text (NFC) and word boxes (Tesseract C API)
- *   process.c one scan through every stage -> a result (JSON object of
+ *   process.c one scan through decode and OCR -> a result (JSON object of
  *             ../shared/docs/interface.md)
+ *   package.c the renderer's searchable PDF -> PDF/A-2b with the e-copy mark
+ *   eresult.c the result -> the XML e-result (docs/eresult-1.0.xsd)
+ *   job.c     one scan through every stage, signatures included -> the
+ *             result and its signed files, ready for the archive
  * A stage takes its input and returns its output; it never reaches into
  * another stage.
  */
@@ -11,7 +15,9 @@
 #define SOHOA_PIPELINE_H
 
 #include <stdint.h>
+#include <time.h>
 #include <jansson.h>
+#include <libxml/tree.h>
 
 #include "common/common.h"
 
@@ -91,6 +97,18 @@ const char *ocr_tesseract_version(void);
 /* Is <tessdata>/<lang>.traineddata there for every language of "vie+eng"? */
 int ocr_languages_available(const char *languages, const char *tessdata, struct err *e);
 
+/*
+ * While a PDF is attached to the engine, every page ocr_page_run recognises
+ * is also rendered into a searchable PDF at `pdf_path` by Tesseract's PDF
+ * renderer: the page image, in colour when it is colour, at its resolution,
+ * under an invisible text layer. `source_path`, when the scan is a
+ * single-page JPEG, lets the renderer embed the original JPEG bytes; pass
+ * NULL otherwise. ocr_pdf_end() finishes and detaches it (also on error).
+ */
+int ocr_pdf_begin(struct ocr_engine *eng, const char *pdf_path, const char *title,
+    const char *source_path, struct err *e);
+int ocr_pdf_end(struct ocr_engine *eng, struct err *e);
+
 /* ---- process --------------------------------------------------------- */
 
 struct process_options {
@@ -107,5 +125,40 @@ struct process_options {
  */
 int pipeline_process_file(struct ocr_engine *eng, const struct process_options *opt,
     const char *path, json_t **result, struct err *e);
+
+/* ---- package ------------------------------------------------------- */
+
+/* Who, where and when: what the e-copy mark, the XMP and the XML carry. */
+struct package_info {
+	const char *copy_form;     /* "SAO Y" (or "SAO LỤC", "TRÍCH SAO") */
+	const char *agency_name;   /* the copying agency, UTF-8 */
+	const char *agency_code;   /* QCVN 102:2016, may be NULL */
+	const char *operator_name; /* who digitised it */
+	const char *counter;       /* the drop folder / counter, may be NULL */
+	const char *procedure;     /* procedure code, may be NULL */
+	time_t signing_time;       /* the mark's time, /M, and the XML's SignedAt */
+};
+
+/*
+ * Rewrites the renderer's PDF at `in_pdf` as PDF/A-2b at `out_pdf`: sRGB
+ * OutputIntent, XMP metadata with the result's fields, a document /ID, no
+ * object streams (so the signature's incremental update can use a classic
+ * xref), and on page 1, top right, the e-copy mark as real text in an
+ * embedded Liberation Serif 10 pt: copy_form, agency_name, and
+ * signing_time in ISO 8601 with +07:00.
+ */
+int package_pdfa(const char *in_pdf, const char *out_pdf, json_t *result,
+    const struct package_info *info, struct err *e);
+
+/*
+ * Builds the unsigned XML e-result for `result` (the pipeline's result
+ * object, borrowed): namespace EResult_NS, Nghị định 30 Phụ lục VI element
+ * names, the dossier and result codes, owners, the OCR text page by page,
+ * hashes of the original and of the signed PDF, who, where and when.
+ * The caller owns *out (xmlFreeDoc).
+ */
+#define ERESULT_NS "urn:sohoa:e-result:1.0"
+int eresult_build(json_t *result, const struct package_info *info, const char *pdf_sha256,
+    xmlDocPtr *out, struct err *e);
 
 #endif

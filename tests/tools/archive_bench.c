@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	}
 	unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
 	unsigned q = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 2000;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	void *h = NULL;
 	json_t *stats = NULL;
 	double rate = 0, *lat = xcalloc(q, sizeof(double));

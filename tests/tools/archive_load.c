@@ -40,7 +40,7 @@ static json_t *synthetic_result(unsigned i, const char *id, const char *path)
 
 static int file_one(struct archive *a, unsigned i, unsigned seed, const char *tmpdir)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *path = xasprintf("%s/scan-%u.bin", tmpdir, i);
 	unsigned char bytes[4096];
 	srand(seed * 1000003u + i);
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	}
 	unsigned count = (unsigned)strtoul(argv[2], NULL, 10);
 	unsigned seed = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 1;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct archive *a = NULL;
 	char *tmpdir = xasprintf("%s/load-tmp", argv[1]);
 	int rc = 1;

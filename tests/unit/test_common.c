@@ -33,7 +33,7 @@ static int remove_tmp(void **state)
 static void atomic_write_then_read_back(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *path = xasprintf("%s/f.txt", tmpdir);
 	assert_int_equal(file_write_atomic(path, "xin chào", 9, 0640, &e), 0);
 	struct stat st;
@@ -50,7 +50,7 @@ static void atomic_write_then_read_back(void **state)
 static void read_refuses_over_limit_and_missing(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *path = xasprintf("%s/big", tmpdir);
 	assert_int_equal(file_write_atomic(path, "0123456789", 10, 0600, &e), 0);
 	struct buf b = { 0 };
@@ -67,7 +67,7 @@ static void read_refuses_over_limit_and_missing(void **state)
 static void sha256_of_known_bytes(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *path = xasprintf("%s/abc", tmpdir);
 	assert_int_equal(file_write_atomic(path, "abc", 3, 0600, &e), 0);
 	char hex[65];
@@ -86,7 +86,7 @@ static void sha256_of_known_bytes(void **state)
 static void dir_make_creates_parents_and_rejects_files(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *deep = xasprintf("%s/a/b/c", tmpdir);
 	assert_int_equal(dir_make(deep, 0700, &e), 0);
 	assert_int_equal(dir_make(deep, 0700, &e), 0); /* idempotent */
@@ -121,7 +121,7 @@ static void buffers_grow(void **state)
 static void errors_take_a_prefix(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	err_set(&e, "corrupt or truncated TIFF");
 	err_prefix(&e, "page %u of %u", 2u, 3u);
 	assert_string_equal(e.msg, "page 2 of 3: corrupt or truncated TIFF");

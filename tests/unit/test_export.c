@@ -30,7 +30,7 @@ static char *bag;
 
 static void put(const void *data, size_t len, json_t *files, const char *kind, char hex[65])
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	assert_int_equal(store_put_mem(store, data, len, hex, &e), 0);
 	char *rel = store_relpath(hex);
 	json_object_set_new(files, kind, json_string(rel));
@@ -72,7 +72,7 @@ static json_t *make_result(int i)
 static int setup(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sohoa-export-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
@@ -111,7 +111,7 @@ static int bagcheck(const char *dir)
 
 static char *slurp(const char *path)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct buf b = { 0 };
 	assert_int_equal(file_read_all(path, 1 << 24, &b, &e), 0);
 	return b.data;
@@ -189,7 +189,7 @@ static void check_mets(void)
 static void bag_of_50_results_validates(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	assert_int_equal(bagit_write(store, results, bag, &report, &e), 0);
 	assert_int_equal(bagcheck(bag), 0);
@@ -216,7 +216,7 @@ static void bag_of_50_results_validates(void **state)
 static void corrupt_payload_fails_bagcheck(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	assert_int_equal(bagit_write(store, results, bag, &report, &e), 0);
 	json_decref(report);
@@ -233,7 +233,7 @@ static void corrupt_payload_fails_bagcheck(void **state)
 static void existing_bag_dir_refused(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	assert_int_equal(mkdir(bag, 0750), 0);
 	assert_int_equal(bagit_write(store, results, bag, &report, &e), -1);
@@ -267,7 +267,7 @@ static void assert_no_bag(void)
 static void corrupt_blob_refused(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	char *path = blob_of(31, "xml");
 	int fd = open(path, O_WRONLY);
@@ -285,7 +285,7 @@ static void corrupt_blob_refused(void **state)
 static void missing_blob_refused(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	char *path = blob_of(12, "original");
 	assert_int_equal(unlink(path), 0);
@@ -298,7 +298,7 @@ static void missing_blob_refused(void **state)
 static void foreign_path_refused(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	json_t *files = json_object_get(json_array_get(results, 5), "files");
 	json_object_set_new(files, "pdf", json_string("../../../../etc/passwd"));
@@ -310,7 +310,7 @@ static void foreign_path_refused(void **state)
 static void empty_export_is_a_valid_bag(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *report = NULL;
 	json_t *none = json_array();
 	assert_int_equal(bagit_write(store, none, bag, &report, &e), 0);

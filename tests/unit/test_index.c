@@ -74,7 +74,7 @@ static void date_range_edges(void **state)
 	size_t from = Q(.from = after);
 	assert_int_equal(upto + from, N);
 	assert_true(Q(.from = "2024-02-01", .to = "2024-02-29") > 0);
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *res = NULL;
 	const char *bad[] = { "2024-13-45", "2023-02-29", "2024-1-5", "yesterday", "2024-04-31" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -121,7 +121,7 @@ static void full_text_with_and_without_diacritics(void **state)
 	const char *nasty[] = { "\"", "\"\"", "-", "*", "a:b", "NEAR(", "{x} :", "OR AND NOT",
 		"(", "^", "\xff\xfe", "quyết\"định", "zq00001q*" };
 	for (size_t i = 0; i < sizeof(nasty) / sizeof(nasty[0]); i++) {
-		struct err e = { { 0 } };
+		struct err e = { 0 };
 		json_t *res = NULL;
 		for (int fold = 0; fold < 2; fold++) {
 			struct archive_query q = { .text = nasty[i], .fold = fold };
@@ -136,7 +136,7 @@ static void full_text_with_and_without_diacritics(void **state)
 static void limit_and_order(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *res = NULL;
 	assert_int_equal(Q(.limit = 5), 5);
 	assert_int_equal(Q(.limit = N), N);

@@ -26,7 +26,7 @@ static json_t *variant(int i, unsigned salt, const char *dossier, const char *nu
 /* Commits r (which it takes), keeps the counters; the outcome's result. */
 static json_t *commit_extra(json_t *r, int want_dup)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct index_outcome out;
 	if (commit_json(r, NULL, &out, &e) < 0)
 		fail_msg("commit: %s", e.msg);
@@ -115,7 +115,7 @@ static int count_refs(void *arg, const char *sha, const char *result_id, int dis
 static void dispose_keeps_codes_and_hides_from_search(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	int k = -1;
 	for (int i = 0; i < N; i++)
 		if (strcmp(g[i].dossier, g[0].dossier) == 0)
@@ -166,7 +166,7 @@ static void dispose_keeps_codes_and_hides_from_search(void **state)
 static void failed_commit_leaves_nothing(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct index_outcome out;
 	json_t *r = variant(800, 16, D9, "9800/QĐ-UBND");
 	const char *id = json_string_value(json_object_get(r, "id"));
@@ -204,7 +204,7 @@ static void failed_commit_leaves_nothing(void **state)
 static void stats_count_intake_and_reuse(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *s = NULL;
 	long pages = extra_pages;
 	for (int i = 0; i < N; i++)
@@ -234,7 +234,7 @@ static void stats_count_intake_and_reuse(void **state)
 
 static json_t *verify(void)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *rep = NULL;
 	if (ix->audit_verify(h, &rep, &e) < 0)
 		fail_msg("verify: %s", e.msg);
@@ -264,7 +264,7 @@ static void expect_intact(void)
 static void audit_chain_catches_edits_and_deletions(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	assert_int_equal(ix->audit_append(h, "cli:get", "access", g[1].id, "pdf", &e), 0);
 	assert_int_equal(ix->audit_append(h, "cli:export", "export", NULL, NULL, &e), 0);
 	audits += 2;
@@ -300,7 +300,7 @@ static void audit_chain_catches_edits_and_deletions(void **state)
 static void schema_version_and_reopen(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	ix->close(h);
 	h = NULL;
 	assert_int_equal(raw("PRAGMA user_version"), 1);

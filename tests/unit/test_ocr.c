@@ -21,7 +21,7 @@ static struct page_image image;
 static int recognise_sample(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct decoder *d = NULL;
 	struct decode_limits lim = { 300000000, 10, 64u << 20 };
 	if (ocr_engine_new("vie", NULL, &engine, &e) < 0 ||
@@ -112,7 +112,7 @@ static void layout_indices_only_grow(void **state)
 static void missing_language_is_a_clear_error(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct ocr_engine *eng = NULL;
 	assert_int_equal(ocr_engine_new("vie+klingon", NULL, &eng, &e), -1);
 	assert_null(eng);

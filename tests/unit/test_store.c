@@ -22,7 +22,7 @@ static struct blob_store *store;
 static int setup(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sohoa-store-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
@@ -64,7 +64,7 @@ static int dir_is_empty(const char *dir)
 static void open_missing_archive_fails(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct blob_store *s = (void *)1;
 	char *dir = in_tmp("nowhere");
 	assert_int_equal(store_open(dir, 0, &s, &e), -1);
@@ -77,7 +77,7 @@ static void open_missing_archive_fails(void **state)
 static void put_mem_layout_and_mode(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	assert_int_equal(store_put_mem(store, "abc", 3, hex, &e), 0);
 	assert_string_equal(hex, ABC_HEX);
@@ -102,7 +102,7 @@ static void put_mem_layout_and_mode(void **state)
 static void put_file_hash_matches(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char *src = in_tmp("scan.bin");
 	size_t len = 200000;  /* more than one read chunk */
 	unsigned char *data = xmalloc(len);
@@ -129,7 +129,7 @@ static void put_file_hash_matches(void **state)
 static void put_file_missing_source_fails(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	char *src = in_tmp("absent.tif");
 	assert_int_equal(store_put_file(store, src, hex, &e), -1);
@@ -140,7 +140,7 @@ static void put_file_missing_source_fails(void **state)
 static void put_twice_does_not_rewrite(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65], hex2[65];
 	assert_int_equal(store_put_mem(store, "xin chào", 9, hex, &e), 0);
 	char *path = store_path(store, hex);
@@ -170,7 +170,7 @@ static void put_twice_does_not_rewrite(void **state)
 static void verify_intact_changed_missing(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	int changed = -1;
 	assert_int_equal(store_put_mem(store, "quyết định", strlen("quyết định"), hex, &e), 0);
@@ -227,7 +227,7 @@ static int on_file(void *arg, const char *hex, const char *relpath)
 static void walk_finds_blobs_and_strays(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct seen seen = { 0 };
 	char hex[65];
 	assert_int_equal(store_put_mem(store, "abc", 3, hex, &e), 0);
@@ -265,7 +265,7 @@ static int stop_at_first(void *arg, const char *hex, const char *relpath)
 static void walk_stops_when_told(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	int calls = 0;
 	assert_int_equal(store_put_mem(store, "abc", 3, hex, &e), 0);
@@ -277,7 +277,7 @@ static void walk_stops_when_told(void **state)
 static void remove_refuses_escapes(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	const char *bad[] = { "../x", "blobs/../x", "blobs/ab/../../x", "/etc/passwd",
 		"index.sqlite", "blobs/", "blobs//x", "blobs/./x", "blobs/ab/.." };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -289,7 +289,7 @@ static void remove_refuses_escapes(void **state)
 static void remove_blob_then_verify_missing(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	int changed;
 	assert_int_equal(store_put_mem(store, "abc", 3, hex, &e), 0);
@@ -308,7 +308,7 @@ static void remove_blob_then_verify_missing(void **state)
 static void reopen_existing_archive(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	char hex[65];
 	int changed;
 	struct blob_store *again = NULL;
