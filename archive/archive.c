@@ -143,6 +143,46 @@ int archive_file_path(struct archive *a, const char *key, enum blob_kind kind,
 	return rc;
 }
 
+static int fixity_one(struct archive *a, const char *kind, const char *rel, json_t *checks,
+    struct err *e)
+{
+	const char *hex = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	int changed = 0;
+	int present = store_verify(a->store, hex, &changed, e);
+	if (present < 0)
+		return -1;
+	const char *detail = present == 0 ? "missing from the archive" :
+	    changed ? "changed: its bytes no longer match the sha256 it was filed under" :
+	    "matches the sha256 it was filed under";
+	char *name = xasprintf("fixity-%s", kind);
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "check", name,
+	    "ok", present == 1 && !changed, "detail", detail));
+	free(name);
+	return present == 1 && !changed ? 0 : 1;
+}
+
+int archive_check_fixity(struct archive *a, const char *key, json_t *checks, struct err *e)
+{
+	json_t *res = NULL;
+	int bad = 0;
+	if (a->index->get(a->handle, key, &res, e) < 0)
+		return -1;
+	if (res == NULL) {
+		err_set(e, "no result '%s' in the archive", key);
+		return -1;
+	}
+	json_t *files = json_object_get(res, "files");
+	for (int k = 0; k < BLOB_KINDS && bad >= 0; k++) {
+		const char *rel = json_string_value(json_object_get(files, kind_names[k]));
+		int one = rel != NULL ? fixity_one(a, kind_names[k], rel, checks, e) : 0;
+		bad = one < 0 ? -1 : bad + one;
+	}
+	json_decref(res);
+	if (bad > 0)
+		err_set(e, "%d file(s) of %s do not match the archive", bad, key);
+	return bad == 0 ? 0 : -1;
+}
+
 int archive_dispose(struct archive *a, const char *key, const char *reason,
     const char *actor, struct err *e)
 {

@@ -150,6 +150,9 @@ int archive_file_path(struct archive *a, const char *key, enum blob_kind kind,
  */
 int archive_fsck(struct archive *a, int repair, int gc, json_t **report, int *clean,
     struct err *e);
+/* Re-hashes every file of one result; appends {"check": "fixity-<kind>",
+ * "ok", "detail"} to `checks`. 0 when every file matches. */
+int archive_check_fixity(struct archive *a, const char *key, json_t *checks, struct err *e);
 int archive_dispose(struct archive *a, const char *key, const char *reason,
     const char *actor, struct err *e);
 int archive_stats(struct archive *a, json_t **stats, struct err *e);

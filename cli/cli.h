@@ -48,5 +48,6 @@ int cmd_fsck(int argc, char **argv, struct cli_global *g);
 int cmd_dispose(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_stats(int argc, char **argv, struct cli_global *g);
+int cmd_verify(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -34,6 +34,7 @@ static const char conf_template[] =
     "pkcs12 = keys/signer.p12\n"
     "pin_file = keys/signer.pin\n"
     "ca = keys/ca.pem\n"
+    "trust = keys/ca.pem\n"
     "\n"
     "[watch quay-1]\n"
     "path = inbox\n"
@@ -78,7 +79,7 @@ static int make_layout(const char *dir, struct err *e)
 	return rc;
 }
 
-static int make_keys(const char *dir, const char *agency, struct err *e)
+static int make_keys(const char *dir, const char *agency, int ec, struct err *e)
 {
 	unsigned char raw[16];
 	char pin[33];
@@ -89,7 +90,7 @@ static int make_keys(const char *dir, const char *agency, struct err *e)
 	hex_encode(raw, sizeof(raw), pin);
 	char *keys = xasprintf("%s/keys", dir);
 	char *pin_file = xasprintf("%s/signer.pin", keys);
-	struct devpki_request req = { .dir = keys, .agency_name = agency, .pin = pin };
+	struct devpki_request req = { .dir = keys, .agency_name = agency, .pin = pin, .ec = ec };
 	int rc = file_write_atomic(pin_file, pin, strlen(pin), 0600, e);
 	if (rc == 0)
 		rc = devpki_create(&req, e);
@@ -108,11 +109,13 @@ static int write_config(const char *dir, const char *agency, struct err *e)
 	return rc;
 }
 
-static int parse_args(int argc, char **argv, const char **dir, const char **agency)
+static int parse_args(int argc, char **argv, const char **dir, const char **agency, int *ec)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--agency") == 0 && i + 1 < argc)
 			*agency = argv[++i];
+		else if (strcmp(argv[i], "--ec") == 0)
+			*ec = 1;
 		else if (argv[i][0] == '-' || *dir != NULL)
 			return -1;
 		else
@@ -126,13 +129,14 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	argc = cli_common_options(argc, argv, g);
 	const char *agency = DEFAULT_AGENCY;
 	const char *dir = NULL;
-	if (parse_args(argc, argv, &dir, &agency) < 0) {
-		fprintf(stderr, "usage: sohoa init [--agency NAME] DIR\n");
+	int ec = 0;
+	if (parse_args(argc, argv, &dir, &agency, &ec) < 0) {
+		fprintf(stderr, "usage: sohoa init [--agency NAME] [--ec] DIR\n");
 		return EXIT_USAGE;
 	}
 	struct err e = { 0 };
 	if (dir_is_free(dir, &e) < 0 || make_layout(dir, &e) < 0 ||
-	    make_keys(dir, agency, &e) < 0 || write_config(dir, agency, &e) < 0) {
+	    make_keys(dir, agency, ec, &e) < 0 || write_config(dir, agency, &e) < 0) {
 		fprintf(stderr, "sohoa init: %s\n", e.msg);
 		return EXIT_USAGE;
 	}
@@ -147,6 +151,6 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	    "               Nothing is signed with them yet: signing is not implemented.\n"
 	    "next: sohoa -c %s/sohoa.conf config check\n"
 	    "      sohoa -c %s/sohoa.conf process SCAN.tif\n",
-	    dir, agency, dir, dir);
+	    dir, agency, ec ? "EC P-256" : "RSA-3072", dir, dir);
 	return EXIT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
+#include "signer/signer.h"
 
 static void show_progress(void *arg, const char *path, unsigned page, unsigned pages)
 {
@@ -30,6 +31,8 @@ static void print_for_people(const char *path, json_t *res)
 	if (filed != NULL)
 		printf("filed in the archive%s\n", json_is_true(json_object_get(res, "reused")) ?
 		    " (reused: this document was already there)" : "");
+	if (json_is_true(json_object_get(res, "signed")))
+		printf("signed: PDF/A copy (PAdES) and XML e-result (XMLDSig)\n");
 	const char *text = json_string_value(json_object_get(res, "text"));
 	for (size_t n; *text; text += n) {
 		n = strcspn(text, "\f");
@@ -45,36 +48,81 @@ static void print_for_people(const char *path, json_t *res)
 struct process_run {
 	struct ocr_engine *eng;
 	struct process_options opt;
-	struct archive *archive; /* NULL: nothing is filed */
+	struct archive *archive;  /* NULL: nothing is filed, nothing is signed */
+	struct signer_config sc;  /* points into cfg */
+	struct signer *signer;    /* NULL while the key cannot be reached */
+	struct package_info info;
+	char *work_root;
+	unsigned retry_max_s;
 	int json;
 };
+
+/*
+ * Signs, waiting as long as the cause is temporary (token unplugged, TSA
+ * down): the scan is never filed unsigned and never dropped. The signer is
+ * reopened each time, so a token plugged back in is found again.
+ */
+static int sign_until_done(struct process_run *run, struct job *j, struct err *e)
+{
+	unsigned wait = 1;
+	for (;;) {
+		if (run->signer != NULL || signer_open(&run->sc, &run->signer, e) == 0) {
+			if (job_sign(j, run->signer, &run->info, e) == 0)
+				return 0;
+			signer_close(run->signer);
+			run->signer = NULL;
+		}
+		if (!e->temporary)
+			return -1;
+		log_warnx("%s: not signed yet, retrying in %us: %s", j->source, wait, e->msg);
+		sleep(wait);
+		wait = wait * 2 > run->retry_max_s ? run->retry_max_s : wait * 2;
+	}
+}
+
+static int file_job(struct process_run *run, struct job *j, json_t **filed, struct err *e)
+{
+	struct archive_files files = { .path = {
+		[BLOB_ORIGINAL] = j->source, [BLOB_PDF] = j->pdf, [BLOB_XML] = j->xml,
+	} };
+	return archive_commit(run->archive, j->result, &files, cli_actor(), filed, e);
+}
 
 /* Returns an exit code for this one scan. */
 static int process_one(struct process_run *run, const char *path)
 {
-	json_t *res = NULL, *filed = NULL;
+	json_t *filed = NULL;
 	struct err e = { 0 };
-	if (pipeline_process_file(run->eng, &run->opt, path, &res, &e) < 0) {
-		fprintf(stderr, "sohoa: %s: %s\n", path, e.msg);
-		return EXIT_NEGATIVE;
-	}
-	if (run->archive != NULL) {
-		struct archive_files files = { .path = { [BLOB_ORIGINAL] = path } };
-		if (archive_commit(run->archive, res, &files, cli_actor(), &filed, &e) < 0) {
+	struct job j = { 0 };
+	int rc = EXIT_NEGATIVE;
+	if (run->archive == NULL) {
+		if (pipeline_process_file(run->eng, &run->opt, path, &j.result, &e) < 0)
+			goto fail;
+	} else {
+		if (job_init(&j, path, run->work_root, &e) < 0 ||
+		    job_recognise(&j, run->eng, &run->opt, &e) < 0 ||
+		    sign_until_done(run, &j, &e) < 0)
+			goto fail;
+		if (file_job(run, &j, &filed, &e) < 0) {
 			fprintf(stderr, "sohoa: %s: not filed in the archive: %s\n", path, e.msg);
-			json_decref(res);
-			return EXIT_TEMPORARY;
+			rc = EXIT_TEMPORARY;
+			goto out;
 		}
-		json_decref(res);
-		res = filed;
 	}
 	if (run->json)
-		cli_print_json(res, 1);
+		cli_print_json(filed ? filed : j.result, 1);
 	else
-		print_for_people(path, res);
+		print_for_people(path, filed ? filed : j.result);
 	fflush(stdout);
-	json_decref(res);
-	return EXIT_OK;
+	rc = EXIT_OK;
+	goto out;
+fail:
+	fprintf(stderr, "sohoa: %s: %s\n", path, e.msg);
+	rc = e.temporary ? EXIT_TEMPORARY : EXIT_NEGATIVE;
+out:
+	json_decref(filed);
+	job_clear(&j);
+	return rc;
 }
 
 static int parse_process(int argc, char **argv, int *nfiles, const char **languages,
@@ -99,6 +147,52 @@ static int parse_process(int argc, char **argv, int *nfiles, const char **langua
 	return -1;
 }
 
+static void signer_config_from(const struct sohoa_config *cfg, struct signer_config *sc)
+{
+	*sc = (struct signer_config){
+		.pkcs12 = cfg->signer_pkcs12,
+		.pkcs11_uri = cfg->signer_pkcs11_uri,
+		.pkcs11_module = cfg->signer_pkcs11_module,
+		.certificate = cfg->signer_certificate,
+		.pin_file = cfg->signer_pin_file,
+		.chain = cfg->signer_ca,
+		.tsa_url = cfg->signer_tsa_url,
+		.tsa_timeout_s = cfg->signer_tsa_timeout_s,
+	};
+}
+
+/* Filing needs the key: an expired certificate or a wrong PIN stops here,
+ * before any OCR; a token not plugged in yet is waited for per scan. */
+static int prepare_signing(struct process_run *run, const struct sohoa_config *cfg)
+{
+	struct err e = { 0 };
+	if (cfg->signer_pkcs12 == NULL && cfg->signer_pkcs11_uri == NULL) {
+		fprintf(stderr, "sohoa: no signing key in %s ([signer] pkcs12 or pkcs11_uri): "
+		    "sohoa never files an unsigned result; use --no-archive to read the text only\n",
+		    cfg->file);
+		return EXIT_USAGE;
+	}
+	signer_config_from(cfg, &run->sc);
+	if (signer_xml_init(&e) < 0 ||
+	    (signer_open(&run->sc, &run->signer, &e) < 0 && !e.temporary)) {
+		fprintf(stderr, "sohoa: %s\n", e.msg);
+		return EXIT_USAGE;
+	}
+	run->work_root = xasprintf("%s/work", cfg->spool_dir);
+	if (dir_make(run->work_root, 0700, &e) < 0) {
+		fprintf(stderr, "sohoa: %s\n", e.msg);
+		return EXIT_TEMPORARY;
+	}
+	run->info = (struct package_info){
+		.copy_form = "SAO Y",
+		.agency_name = cfg->agency_name,
+		.agency_code = cfg->agency_code,
+		.operator_name = cli_actor(),
+	};
+	run->retry_max_s = cfg->signer_retry_max_s;
+	return EXIT_OK;
+}
+
 int cmd_process(int argc, char **argv, struct cli_global *g)
 {
 	argc = cli_common_options(argc, argv, g);
@@ -112,13 +206,16 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	int rc = EXIT_USAGE;
 	if (cli_load_config(g, 0, &cfg) < 0)
 		goto out;
+	/* Without a configuration there is no archive to file into. */
+	int filing = !no_archive && cfg.file != NULL;
+	if (filing && (rc = prepare_signing(&run, &cfg)) != EXIT_OK)
+		goto out;
 	if (ocr_engine_new(languages ? languages : cfg.languages, cfg.tessdata_dir, &run.eng, &e) < 0) {
 		fprintf(stderr, "sohoa: %s\n", e.msg);
+		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* Without a configuration there is no archive to file into. */
-	if (!no_archive && cfg.file != NULL &&
-	    archive_open(cfg.archive_dir, 1, &run.archive, &e) < 0) {
+	if (filing && archive_open(cfg.archive_dir, 1, &run.archive, &e) < 0) {
 		fprintf(stderr, "sohoa: archive %s: %s\n", cfg.archive_dir, e.msg);
 		rc = EXIT_TEMPORARY;
 		goto out;
@@ -134,6 +231,9 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	}
 out:
 	archive_close(run.archive);
+	signer_close(run.signer);
+	free(run.work_root);
+	signer_xml_cleanup();
 	ocr_engine_free(run.eng);
 	config_free(&cfg);
 	return rc;

@@ -35,13 +35,16 @@ static const char usage_text[] =
     "  export --bagit DIR [filters]\n"
     "                       a BagIt 1.0 bag with METS/PREMIS of the matching results\n"
     "  stats                counts and the reuse rate\n"
-    "  run, status, verify, serve\n"
+    "  verify [--trust CA.pem] (FILE | ID)\n"
+    "                       check the signatures (XML, PDF), the certificate chain,\n"
+    "                       and for an archived ID that its files match the archive\n"
+    "  run, status, serve\n"
     "                       not implemented yet\n"
     "  --version            versions of sohoa and its libraries\n"
     "\n"
     "exit codes: 0 success, 1 negative result, 2 usage or config error, 3 temporary failure\n";
 
-static const char *const planned[] = { "run", "status", "verify", "serve" };
+static const char *const planned[] = { "run", "status", "serve" };
 
 static const struct command {
 	const char *name;
@@ -50,6 +53,7 @@ static const struct command {
 	{ "init", cmd_init }, { "config", cmd_config }, { "search", cmd_search },
 	{ "show", cmd_show }, { "get", cmd_get }, { "fsck", cmd_fsck },
 	{ "dispose", cmd_dispose }, { "export", cmd_export }, { "stats", cmd_stats },
+	{ "verify", cmd_verify },
 };
 
 int cmd_version(void)

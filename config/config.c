@@ -19,7 +19,10 @@
 #define MIB (UINT64_C(1024) * 1024)
 #define SYSTEM_CONFIG "/etc/sohoa/sohoa.conf"
 
-enum kind { K_LEVEL, K_TEXT, K_CODE, K_LANGS, K_DIR, K_SECRET, K_FILE, K_PIXELS, K_PAGES, K_MB };
+enum kind {
+	K_LEVEL, K_TEXT, K_CODE, K_LANGS, K_DIR, K_SECRET, K_FILE, K_PIXELS, K_PAGES, K_MB,
+	K_P11URI, K_URL, K_SECONDS,
+};
 
 struct key_def {
 	const char *section; /* "watch" for the keys of every [watch NAME] */
@@ -44,6 +47,13 @@ static const struct key_def global_keys[] = {
 	G("signer", "pkcs12", K_SECRET, signer_pkcs12),
 	G("signer", "pin_file", K_SECRET, signer_pin_file),
 	G("signer", "ca", K_FILE, signer_ca),
+	G("signer", "pkcs11_uri", K_P11URI, signer_pkcs11_uri),
+	G("signer", "pkcs11_module", K_FILE, signer_pkcs11_module),
+	G("signer", "certificate", K_FILE, signer_certificate),
+	G("signer", "trust", K_FILE, signer_trust),
+	G("signer", "tsa_url", K_URL, signer_tsa_url),
+	G("signer", "tsa_timeout", K_SECONDS, signer_tsa_timeout_s),
+	G("signer", "retry_max", K_SECONDS, signer_retry_max_s),
 };
 #define W(key, kind, field) { "watch", key, kind, offsetof(struct watch_config, field) }
 static const struct key_def watch_keys[] = {
@@ -119,6 +129,8 @@ void config_defaults(struct sohoa_config *c)
 	c->languages = xstrdup("vie+eng");
 	c->max_pixels = 300000000;
 	c->max_pages = 1000;
+	c->signer_tsa_timeout_s = 20;
+	c->signer_retry_max_s = 60;
 	c->max_file_bytes = 1024 * MIB;
 }
 
@@ -136,7 +148,9 @@ void config_free(struct sohoa_config *c)
 	char **strings[] = {
 		&c->file, &c->agency_name, &c->agency_code, &c->spool_dir, &c->archive_dir,
 		&c->quarantine_dir, &c->languages, &c->tessdata_dir, &c->signer_pkcs12,
-		&c->signer_pin_file, &c->signer_ca,
+		&c->signer_pin_file, &c->signer_ca, &c->signer_pkcs11_uri,
+		&c->signer_pkcs11_module, &c->signer_certificate, &c->signer_trust,
+		&c->signer_tsa_url,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
@@ -248,7 +262,7 @@ static uint64_t pixel_suffix(const char *s)
 static bool apply_number(struct parser *ps, const struct key_def *k, void *base, const char *v)
 {
 	/* strtoull alone takes " 7", "-1" (as 2^64-1) and "7x": insist on digits. */
-	uint64_t limit = k->kind == K_PAGES ? UINT_MAX : k->kind == K_MB ? UINT64_MAX / MIB : UINT64_MAX;
+	uint64_t limit = k->kind == K_PAGES || k->kind == K_SECONDS ? UINT_MAX : k->kind == K_MB ? UINT64_MAX / MIB : UINT64_MAX;
 	uint64_t scale = 1;
 	char *end = NULL;
 	errno = 0;
@@ -269,7 +283,7 @@ static bool apply_number(struct parser *ps, const struct key_def *k, void *base,
 		return false;
 	}
 	void *field = (char *)base + k->off;
-	if (k->kind == K_PAGES)
+	if (k->kind == K_PAGES || k->kind == K_SECONDS)
 		*(unsigned *)field = (unsigned)n;
 	else
 		*(uint64_t *)field = (uint64_t)n * (k->kind == K_MB ? MIB : scale);
@@ -284,7 +298,20 @@ static bool apply(struct parser *ps, const struct key_def *k, void *base, const 
 	case K_PIXELS:
 	case K_PAGES:
 	case K_MB:
+	case K_SECONDS:
 		return apply_number(ps, k, base, v);
+	case K_P11URI:
+		if (strncmp(v, "pkcs11:", 7) != 0)
+			want = "an RFC 7512 URI like pkcs11:token=sohoa;object=signer;type=private";
+		else
+			set_string(str_field(base, k), xstrdup(v));
+		break;
+	case K_URL:
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			want = "an http:// or https:// URL";
+		else
+			set_string(str_field(base, k), xstrdup(v));
+		break;
 	case K_LEVEL:
 		if (log_level_parse(v, (enum log_level *)((char *)base + k->off)) < 0)
 			want = "error, warn, info or debug";
@@ -543,6 +570,20 @@ static void check_paths(struct parser *ps)
 	}
 }
 
+/* Which key: one of the two, and what the chosen one needs. */
+static void check_signer(struct parser *ps)
+{
+	const struct sohoa_config *c = ps->c;
+	if (c->signer_pkcs12 != NULL && c->signer_pkcs11_uri != NULL)
+		problem(ps->p, 0, "[signer] has both pkcs12 and pkcs11_uri; keep one");
+	if (c->signer_pkcs11_uri != NULL && c->signer_pkcs11_module == NULL)
+		problem(ps->p, 0, "[signer] pkcs11_uri needs pkcs11_module (the token's "
+		    "PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so)");
+	if ((c->signer_pkcs12 != NULL || c->signer_pkcs11_uri != NULL) &&
+	    c->signer_pin_file == NULL)
+		problem(ps->p, 0, "[signer] needs pin_file (the file holding the PIN)");
+}
+
 /* --- loading --- */
 
 /* c->file = the file with its folder made absolute (symlinks in the folder
@@ -614,6 +655,7 @@ int config_load(const char *path, struct sohoa_config *c, struct config_problems
 	}
 	parse(&ps);
 	check_paths(&ps);
+	check_signer(&ps);
 out:
 	if (ps.fp != NULL)
 		fclose(ps.fp);

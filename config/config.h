@@ -37,7 +37,15 @@ struct sohoa_config {
 	uint64_t max_file_bytes;
 	char *signer_pkcs12; /* key + certificate, must not be readable by others */
 	char *signer_pin_file;
-	char *signer_ca;
+	char *signer_ca;            /* CA/intermediates, PEM: embedded as the chain,
+	                             * trusted by verify unless signer_trust is set */
+	char *signer_pkcs11_uri;    /* key in a token instead of signer_pkcs12 */
+	char *signer_pkcs11_module;
+	char *signer_certificate;   /* PEM; with PKCS#11, else read from the token */
+	char *signer_trust;         /* PEM trust store for `sohoa verify` */
+	char *signer_tsa_url;       /* RFC 3161: PAdES B-T; NULL: B-B */
+	unsigned signer_tsa_timeout_s;
+	unsigned signer_retry_max_s; /* longest wait between signing retries */
 	struct watch_config *watches;
 	size_t nwatches;
 };

@@ -1,8 +1,10 @@
 /* ocr: page image -> NFC text and word boxes, through the Tesseract C API. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <leptonica/allheaders.h>
@@ -13,6 +15,10 @@
 
 struct ocr_engine {
 	TessBaseAPI *api;
+	TessResultRenderer *pdf; /* attached by ocr_pdf_begin, or NULL */
+	char *pdf_path;
+	char *jpeg_source;       /* embedded as is for the first page, or NULL */
+	unsigned pdf_pages;
 };
 
 const char *ocr_tesseract_version(void) { return TessVersion(); }
@@ -76,6 +82,10 @@ void ocr_engine_free(struct ocr_engine *eng)
 {
 	if (eng == NULL)
 		return;
+	if (eng->pdf != NULL) {
+		struct err ignored = { 0 };
+		ocr_pdf_end(eng, &ignored);
+	}
 	TessBaseAPIEnd(eng->api);
 	TessBaseAPIDelete(eng->api);
 	free(eng);
@@ -136,6 +146,26 @@ static void collect_words(TessBaseAPI *api, struct ocr_page *out)
 	TessResultIteratorDelete(ri);
 }
 
+/*
+ * The renderer reads the input name, and Leptonica re-reads a file so named:
+ * right for a JPEG (its bytes go in unchanged), wrong for anything else
+ * (the first page of a multi-page TIFF would come back). So the name is set
+ * for the first page of a JPEG source only and cleared otherwise.
+ */
+static int pdf_add_page(struct ocr_engine *eng, struct err *e)
+{
+	const char *name = eng->pdf_pages == 0 ? eng->jpeg_source : NULL;
+	TessBaseAPISetInputName(eng->api, name);
+	int ok = TessResultRendererAddImage(eng->pdf, eng->api);
+	TessBaseAPISetInputName(eng->api, NULL);
+	eng->pdf_pages++;
+	if (!ok) {
+		err_set(e, "cannot add page %u to the searchable PDF", eng->pdf_pages);
+		return -1;
+	}
+	return 0;
+}
+
 int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
     struct ocr_page *out, struct err *e)
 {
@@ -155,6 +185,8 @@ int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
 	collect_words(eng->api, out);
 	int conf = TessBaseAPIMeanTextConf(eng->api);
 	out->mean_confidence = conf > 0 ? (float)conf : 0.0f;
+	if (eng->pdf != NULL && pdf_add_page(eng, e) < 0)
+		goto out;
 	rc = 0;
 out:
 	/* Drop the page's results; the loaded models stay for the next page. */
@@ -171,4 +203,83 @@ void ocr_page_clear(struct ocr_page *p)
 	free(p->words);
 	free(p->text);
 	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Only a grey or RGB baseline/progressive JPEG may pass through: the
+ * renderer would write a CMYK one as DeviceCMYK, which the sRGB output
+ * intent of the PDF/A does not cover.
+ */
+static char *passthrough_jpeg(const char *source_path)
+{
+	l_int32 format = 0, w, h, bps = 0, spp = 0, cmap = 0;
+	if (source_path == NULL)
+		return NULL;
+	if (pixReadHeader(source_path, &format, &w, &h, &bps, &spp, &cmap) != 0 ||
+	    format != IFF_JFIF_JPEG || bps != 8 || (spp != 1 && spp != 3)) {
+		log_debug("%s: not embedded as is in the PDF (format %d, %d x %d bits)",
+		    source_path, format, spp, bps);
+		return NULL;
+	}
+	return xstrdup(source_path);
+}
+
+int ocr_pdf_begin(struct ocr_engine *eng, const char *pdf_path, const char *title,
+    const char *source_path, struct err *e)
+{
+	size_t n = strlen(pdf_path);
+	if (eng->pdf != NULL) {
+		err_set(e, "a searchable PDF is already being written");
+		return -1;
+	}
+	/* The renderer appends ".pdf" to the base name it is given. */
+	if (n <= 4 || strcmp(pdf_path + n - 4, ".pdf") != 0) {
+		err_set(e, "the searchable PDF's name must end in .pdf: %s", pdf_path);
+		return -1;
+	}
+	char *base = xasprintf("%.*s", (int)(n - 4), pdf_path);
+	eng->pdf = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(eng->api), 0);
+	free(base);
+	if (eng->pdf == NULL)
+		fatalx("out of memory creating the PDF renderer");
+	eng->pdf_path = xstrdup(pdf_path);
+	eng->jpeg_source = passthrough_jpeg(source_path);
+	eng->pdf_pages = 0;
+	if (!TessResultRendererBeginDocument(eng->pdf, title != NULL ? title : "")) {
+		err_set(e, "cannot start the searchable PDF %s (is pdf.ttf in %s?)", pdf_path,
+		    TessBaseAPIGetDatapath(eng->api));
+		ocr_pdf_end(eng, &(struct err){ 0 });
+		return -1;
+	}
+	return 0;
+}
+
+/* A PDF that did not end well is removed, so no one takes it for whole. */
+int ocr_pdf_end(struct ocr_engine *eng, struct err *e)
+{
+	int rc = -1;
+	struct stat st;
+	if (eng->pdf == NULL) {
+		err_set(e, "no searchable PDF is being written");
+		return -1;
+	}
+	int ended = TessResultRendererEndDocument(eng->pdf);
+	/* Deleting the renderer closes its file. */
+	TessDeleteResultRenderer(eng->pdf);
+	eng->pdf = NULL;
+	if (!ended)
+		err_set(e, "cannot finish the searchable PDF %s", eng->pdf_path);
+	else if (stat(eng->pdf_path, &st) < 0)
+		err_set(e, "the searchable PDF %s is missing: %s", eng->pdf_path,
+		    strerror(errno));
+	else if (st.st_size == 0 || eng->pdf_pages == 0)
+		err_set(e, "the searchable PDF %s is empty", eng->pdf_path);
+	else
+		rc = 0;
+	if (rc < 0)
+		unlink(eng->pdf_path);
+	free(eng->pdf_path);
+	free(eng->jpeg_source);
+	eng->pdf_path = eng->jpeg_source = NULL;
+	return rc;
 }

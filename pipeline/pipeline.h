@@ -113,6 +113,8 @@ int ocr_pdf_end(struct ocr_engine *eng, struct err *e);
 
 struct process_options {
 	struct decode_limits limits;
+	/* When set, the searchable PDF of the scan is also written there. */
+	const char *pdf_path;
 	/* Called after each page; may be NULL. */
 	void (*progress)(void *arg, const char *path, unsigned page, unsigned pages);
 	void *progress_arg;
@@ -157,6 +159,38 @@ int package_pdfa(const char *in_pdf, const char *out_pdf, json_t *result,
  * hashes of the original and of the signed PDF, who, where and when.
  * The caller owns *out (xmlFreeDoc).
  */
+/* ---- job: one scan through every stage -------------------------------- */
+
+/*
+ * A job's state between its two halves. OCR is slow and certain; signing is
+ * fast and may fail for a while (token unplugged, TSA down), so a job that
+ * could not be signed keeps its OCR and only the second half is retried.
+ * The job owns everything it points to except `source`; job_clear() removes
+ * its files.
+ */
+struct job {
+	const char *source;  /* the scan; borrowed */
+	char *workdir;       /* the job's private folder */
+	json_t *result;      /* the result object; "signed" true once signed */
+	char *ocr_pdf;       /* Tesseract's searchable PDF */
+	char *pdf;           /* the signed PDF/A; NULL until signed */
+	char *xml;           /* the signed XML e-result; NULL until signed */
+};
+
+/* Makes work_root/<unique>/ and the job. work_root must exist. */
+int job_init(struct job *j, const char *source, const char *work_root, struct err *e);
+/* Decode -> OCR -> searchable PDF. Never temporary. */
+int job_recognise(struct job *j, struct ocr_engine *eng, const struct process_options *opt,
+    struct err *e);
+/*
+ * PDF/A with the e-copy mark -> PAdES -> XML e-result -> XMLDSig, all with
+ * one signing time (now). May be called again after a temporary failure
+ * (e->temporary), with the same or a reopened signer.
+ */
+struct signer;
+int job_sign(struct job *j, struct signer *s, const struct package_info *info, struct err *e);
+void job_clear(struct job *j);
+
 #define ERESULT_NS "urn:sohoa:e-result:1.0"
 int eresult_build(json_t *result, const struct package_info *info, const char *pdf_sha256,
     xmlDocPtr *out, struct err *e);

@@ -73,6 +73,15 @@ static int run_pages(struct ocr_engine *eng, const struct process_options *opt,
 	return 0;
 }
 
+/* Only a single-page JPEG may be embedded as it is: the renderer re-reads
+ * its source by name, which for a TIFF would be the first page only. */
+static int begin_pdf(struct ocr_engine *eng, const char *pdf_path, const char *id,
+    const char *path, const struct decoder *dec, struct err *e)
+{
+	int as_is = strcmp(decoder_format(dec), "jpeg") == 0 && decoder_page_count(dec) == 1;
+	return ocr_pdf_begin(eng, pdf_path, id, as_is ? path : NULL, e);
+}
+
 int pipeline_process_file(struct ocr_engine *eng, const struct process_options *opt,
     const char *path, json_t **result, struct err *e)
 {
@@ -87,7 +96,13 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 	if (decoder_open(path, &opt->limits, &dec, e) < 0)
 		goto out;
 	decoder_sha256(dec, id);
-	if (run_pages(eng, opt, path, dec, &text, pages, &conf_sum, e) < 0)
+	if (opt->pdf_path != NULL && begin_pdf(eng, opt->pdf_path, id, path, dec, e) < 0)
+		goto out;
+	int pages_rc = run_pages(eng, opt, path, dec, &text, pages, &conf_sum, e);
+	if (opt->pdf_path != NULL && (pages_rc < 0 ? ocr_pdf_end(eng, NULL) :
+		ocr_pdf_end(eng, e)) < 0)
+		pages_rc = -1;
+	if (pages_rc < 0)
 		goto out;
 	unsigned count = decoder_page_count(dec);
 	res = result_skeleton(id, path);

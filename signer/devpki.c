@@ -123,11 +123,12 @@ static int check_targets_absent(const char *dir, struct err *e)
 	return 0;
 }
 
-static EVP_PKEY *gen_key(struct err *e)
+static EVP_PKEY *gen_key(int ec, struct err *e)
 {
-	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)KEY_BITS);
+	EVP_PKEY *key = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") :
+	    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)KEY_BITS);
 	if (key == NULL)
-		ossl_err(e, "cannot generate an RSA key");
+		ossl_err(e, ec ? "cannot generate an EC P-256 key" : "cannot generate an RSA key");
 	return key;
 }
 
@@ -231,9 +232,9 @@ static X509 *make_signer(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 	return x;
 }
 
-static int build_keys_and_certs(struct pki *p, const char *agency, struct err *e)
+static int build_keys_and_certs(struct pki *p, const char *agency, int ec, struct err *e)
 {
-	if ((p->ca_key = gen_key(e)) == NULL || (p->signer_key = gen_key(e)) == NULL)
+	if ((p->ca_key = gen_key(ec, e)) == NULL || (p->signer_key = gen_key(ec, e)) == NULL)
 		return -1;
 	if ((p->ca = make_ca(p->ca_key, agency, e)) == NULL)
 		return -1;
@@ -322,7 +323,7 @@ int devpki_create(const struct devpki_request *req, struct err *e)
 	struct pki p = {0};
 	if (check_request(req, e) < 0 || check_targets_absent(req->dir, e) < 0)
 		goto out;
-	if (build_keys_and_certs(&p, req->agency_name, e) < 0)
+	if (build_keys_and_certs(&p, req->agency_name, req->ec, e) < 0)
 		goto out;
 	if (serialize(&p, req->pin, e) < 0)
 		goto out;
