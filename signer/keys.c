@@ -267,13 +267,7 @@ static int check_cert(struct signer *s, struct err *e)
 
 static void describe(struct signer *s)
 {
-	BIO *mem = BIO_new(BIO_s_mem());
-	X509_NAME_print_ex(mem, X509_get_subject_name(s->cert), 0,
-	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-	char *p;
-	long n = BIO_get_mem_data(mem, &p);
-	s->subject = xasprintf("%.*s", (int)n, p);
-	BIO_free(mem);
+	s->subject = subject_of(s->cert);
 	int id = EVP_PKEY_get_base_id(s->key);
 	if (id == EVP_PKEY_EC) {
 		char curve[16] = "?";

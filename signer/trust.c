@@ -2,6 +2,7 @@
 #include "signer_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -41,6 +42,19 @@ X509_STORE *trust_store_load(const char *pem, struct err *e)
 	return store;
 }
 
+char *subject_of(X509 *x)
+{
+	if (x == NULL)
+		return NULL;
+	BIO *mem = BIO_new(BIO_s_mem());
+	X509_NAME_print_ex(mem, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	char *p;
+	long n = BIO_get_mem_data(mem, &p);
+	char *s = xasprintf("%.*s", (int)n, p);
+	BIO_free(mem);
+	return s;
+}
+
 int trust_verify_cert(X509_STORE *store, X509 *cert, STACK_OF(X509) *untrusted, time_t at,
     struct err *e)
 {
@@ -57,12 +71,10 @@ int trust_verify_cert(X509_STORE *store, X509 *cert, STACK_OF(X509) *untrusted, 
 		X509_STORE_CTX_set_time(ctx, 0, at);
 	if (X509_verify_cert(ctx) != 1) {
 		int code = X509_STORE_CTX_get_error(ctx);
-		char name[256] = "";
-		X509 *where = X509_STORE_CTX_get_current_cert(ctx);
-		if (where != NULL)
-			X509_NAME_oneline(X509_get_subject_name(where), name, sizeof(name));
+		char *name = subject_of(X509_STORE_CTX_get_current_cert(ctx));
 		err_set(e, "untrusted: %s (%s)", X509_verify_cert_error_string(code),
-		    *name ? name : "certificate");
+		    name != NULL ? name : "certificate");
+		free(name);
 		goto out;
 	}
 	rc = 0;

@@ -132,7 +132,7 @@ def tampering_is_caught_and_named():
         # One character of the OCR text in the XML.
         with open(f.xml, encoding="utf-8") as x:
             xml = x.read()
-        i = xml.index("<Text")
+        i = xml.index("<Page ")
         j = xml.index(">", i) + 1
         k = next(n for n in range(j, len(xml)) if xml[n].isalpha())
         bad_xml = os.path.join(tmp, "bad.xml")
