@@ -79,6 +79,7 @@ asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory bin/sohoa $(release_TOOLS)
 	@sh bench/bench.sh bin/sohoa
+	@$(PYTHON) bench/signing.py build/release/tools
 	@sh bench/archive.sh build/release/tools
 
 samples:

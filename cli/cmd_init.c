@@ -147,8 +147,9 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	    "  spool/       durable job queue\n"
 	    "  quarantine/  scans that could not be processed, with reasons\n"
 	    "  keys/        DEVELOPMENT keys, not for production: ca.pem (development CA),\n"
-	    "               signer.p12 + signer.pin (signer key and certificate).\n"
-	    "               Nothing is signed with them yet: signing is not implemented.\n"
+	    "               signer.p12 + signer.pin (%s signer key and certificate).\n"
+	    "               Results are signed with them; replace them with the agency's\n"
+	    "               own (a PKCS#12 file or a PKCS#11 token) before real use.\n"
 	    "next: sohoa -c %s/sohoa.conf config check\n"
 	    "      sohoa -c %s/sohoa.conf process SCAN.tif\n",
 	    dir, agency, ec ? "EC P-256" : "RSA-3072", dir, dir);

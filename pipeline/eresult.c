@@ -5,6 +5,7 @@
  */
 #include "pipeline.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,18 @@ struct eb {
 	int failed;
 };
 
-static void eb_fail(struct eb *b, const char *fmt, const char *arg)
+static void eb_fail(struct eb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void eb_fail(struct eb *b, const char *fmt, ...)
 {
+	char msg[ERR_MAX];
+	va_list ap;
 	if (b->failed)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	b->failed = 1;
-	err_set(b->e, fmt, arg);
+	err_set(b->e, "%s", msg);
 }
 
 /* Length of the UTF-8 sequence at p holding *cp; 0 when it is not valid. */
@@ -81,6 +88,74 @@ static int blank(const char *s)
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Where s goes on after a prefix shaped like tmpl ('d' a digit, 'L' a
+ * capital A-Z, others themselves), or NULL. */
+static const char *shaped_prefix(const char *s, const char *tmpl)
+{
+	for (; *tmpl != '\0'; s++, tmpl++) {
+		int ok = *tmpl == 'd' ? *s >= '0' && *s <= '9' :
+		    *tmpl == 'L' ? *s >= 'A' && *s <= 'Z' : *s == *tmpl;
+		if (!ok)
+			return NULL;
+	}
+	return s;
+}
+
+static int shaped(const char *s, const char *tmpl)
+{
+	const char *end = shaped_prefix(s, tmpl);
+	return end != NULL && *end == '\0';
+}
+
+#define DOSSIER_SHAPE "ddd.dd.dd.Ldd-dddddd-dddd"
+
+static int iso_date_ok(const char *s);
+
+/* xs:dateTime with a zone, as time_iso8601_vn writes it. */
+static int zoned_time_ok(const char *v)
+{
+	char date[11];
+	if (!shaped(v, "dddd-dd-ddTdd:dd:dd+dd:dd") && !shaped(v, "dddd-dd-ddTdd:dd:dd-dd:dd") &&
+	    !shaped(v, "dddd-dd-ddTdd:dd:ddZ"))
+		return 0;
+	memcpy(date, v, 10);
+	date[10] = '\0';
+	return iso_date_ok(date) && atoi(v + 11) < 24 && atoi(v + 14) < 60 && atoi(v + 17) < 60;
+}
+
+/* The schema's patterns, checked here so that nothing signed fails it. */
+static int value_ok(const char *name, const char *v)
+{
+	size_t n = strlen(v);
+	const char *kq;
+	if (strcmp(name, "DossierCode") == 0)
+		return shaped(v, DOSSIER_SHAPE);
+	if (strcmp(name, "ResultCode") == 0)
+		return (kq = shaped_prefix(v, DOSSIER_SHAPE "-KQ")) != NULL && *kq >= '1' &&
+		    *kq <= '9' && digits(kq, strlen(kq));
+	if (strcmp(name, "CCCD") == 0)
+		return (n == 12 || n == 9) && digits(v, n);
+	if (strcmp(name, "MST") == 0)
+		return shaped(v, "dddddddddd") || shaped(v, "dddddddddd-ddd");
+	if (strcmp(name, "AgencyCode") == 0)
+		return n >= 1 && n <= 35 && strspn(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz.-") == n;
+	if (strcmp(name, "CopyForm") == 0)
+		return strcmp(v, "SAO Y") == 0 || strcmp(v, "SAO LỤC") == 0 ||
+		    strcmp(v, "TRÍCH SAO") == 0;
+	if (strcmp(name, "ReceivedAt") == 0)
+		return zoned_time_ok(v);
+	return 1;
+}
+
 /* <name>value</name> under parent; a value blank once cleaned adds nothing. */
 static xmlNodePtr add_text(struct eb *b, xmlNodePtr parent, const char *name,
     const char *value, size_t len)
@@ -89,7 +164,10 @@ static xmlNodePtr add_text(struct eb *b, xmlNodePtr parent, const char *name,
 		return NULL;
 	char *clean = xml_clean(value, len);
 	xmlNodePtr n = NULL;
-	if (!blank(clean))
+	if (!blank(clean) && !value_ok(name, clean))
+		eb_fail(b, "%s \"%.64s\" does not have the form of docs/eresult-1.0.xsd", name,
+		    clean);
+	else if (!blank(clean))
 		n = xmlNewTextChild(parent, b->ns, BAD_CAST name, BAD_CAST clean);
 	free(clean);
 	return n;
@@ -117,14 +195,6 @@ static xmlNodePtr add_field(struct eb *b, xmlNodePtr parent, const char *name, j
     const char *key)
 {
 	return add_str(b, parent, name, json_str(b, obj, key));
-}
-
-static int digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
 }
 
 /* A real calendar date written YYYY-MM-DD (what xs:date takes, no zone). */

@@ -18,6 +18,7 @@ struct ocr_engine {
 	TessResultRenderer *pdf; /* attached by ocr_pdf_begin, or NULL */
 	char *pdf_path;
 	char *jpeg_source;       /* embedded as is for the first page, or NULL */
+	char jpeg_sha[65];       /* of jpeg_source when the PDF began */
 	unsigned pdf_pages;
 };
 
@@ -82,10 +83,8 @@ void ocr_engine_free(struct ocr_engine *eng)
 {
 	if (eng == NULL)
 		return;
-	if (eng->pdf != NULL) {
-		struct err ignored = { 0 };
-		ocr_pdf_end(eng, &ignored);
-	}
+	if (eng->pdf != NULL)
+		ocr_pdf_end(eng, NULL);
 	TessBaseAPIEnd(eng->api);
 	TessBaseAPIDelete(eng->api);
 	free(eng);
@@ -147,15 +146,28 @@ static void collect_words(TessBaseAPI *api, struct ocr_page *out)
 }
 
 /*
- * The renderer reads the input name, and Leptonica re-reads a file so named:
- * right for a JPEG (its bytes go in unchanged), wrong for anything else
- * (the first page of a multi-page TIFF would come back). So the name is set
- * for the first page of a JPEG source only and cleared otherwise.
+ * Given an input name, the renderer has Leptonica re-read that file (JPEG,
+ * JPEG 2000 or PNG) instead of taking the page's pixels. Only the vetted
+ * JPEG's one page gets a name, and only if the file still has the bytes it
+ * had when the PDF began: the PDF must show what was recognised.
  */
+static const char *pdf_input_name(struct ocr_engine *eng)
+{
+	char now[65];
+	if (eng->pdf_pages > 0 || eng->jpeg_source == NULL)
+		return NULL;
+	if (sha256_file_hex(eng->jpeg_source, now, NULL) < 0 ||
+	    strcmp(now, eng->jpeg_sha) != 0) {
+		log_warnx("%s changed during OCR; its page image is re-encoded instead",
+		    eng->jpeg_source);
+		return NULL;
+	}
+	return eng->jpeg_source;
+}
+
 static int pdf_add_page(struct ocr_engine *eng, struct err *e)
 {
-	const char *name = eng->pdf_pages == 0 ? eng->jpeg_source : NULL;
-	TessBaseAPISetInputName(eng->api, name);
+	TessBaseAPISetInputName(eng->api, pdf_input_name(eng));
 	int ok = TessResultRendererAddImage(eng->pdf, eng->api);
 	TessBaseAPISetInputName(eng->api, NULL);
 	eng->pdf_pages++;
@@ -210,13 +222,14 @@ void ocr_page_clear(struct ocr_page *p)
  * renderer would write a CMYK one as DeviceCMYK, which the sRGB output
  * intent of the PDF/A does not cover.
  */
-static char *passthrough_jpeg(const char *source_path)
+static char *passthrough_jpeg(const char *source_path, char sha[65])
 {
 	l_int32 format = 0, w, h, bps = 0, spp = 0, cmap = 0;
 	if (source_path == NULL)
 		return NULL;
 	if (pixReadHeader(source_path, &format, &w, &h, &bps, &spp, &cmap) != 0 ||
-	    format != IFF_JFIF_JPEG || bps != 8 || (spp != 1 && spp != 3)) {
+	    format != IFF_JFIF_JPEG || bps != 8 || (spp != 1 && spp != 3) ||
+	    sha256_file_hex(source_path, sha, NULL) < 0) {
 		log_debug("%s: not embedded as is in the PDF (format %d, %d x %d bits)",
 		    source_path, format, spp, bps);
 		return NULL;
@@ -243,12 +256,12 @@ int ocr_pdf_begin(struct ocr_engine *eng, const char *pdf_path, const char *titl
 	if (eng->pdf == NULL)
 		fatalx("out of memory creating the PDF renderer");
 	eng->pdf_path = xstrdup(pdf_path);
-	eng->jpeg_source = passthrough_jpeg(source_path);
+	eng->jpeg_source = passthrough_jpeg(source_path, eng->jpeg_sha);
 	eng->pdf_pages = 0;
 	if (!TessResultRendererBeginDocument(eng->pdf, title != NULL ? title : "")) {
 		err_set(e, "cannot start the searchable PDF %s (is pdf.ttf in %s?)", pdf_path,
 		    TessBaseAPIGetDatapath(eng->api));
-		ocr_pdf_end(eng, &(struct err){ 0 });
+		ocr_pdf_end(eng, NULL);
 		return -1;
 	}
 	return 0;

@@ -22,6 +22,18 @@ static void ossl_err(struct err *e, const char *what)
 	ERR_clear_error();
 }
 
+/* OpenSSL 3.0's CMS_add1_cert fails on a certificate already present, and a
+ * chain file may repeat the signer or a CA that the PKCS#12 also holds. */
+static int already_in(CMS_ContentInfo *cms, X509 *x)
+{
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	int found = 0;
+	for (int i = 0; i < sk_X509_num(certs) && !found; i++)
+		found = X509_cmp(sk_X509_value(certs, i), x) == 0;
+	sk_X509_pop_free(certs, X509_free);
+	return found;
+}
+
 /* A SignerInfo without a signature yet: signing-certificate-v2 (CMS_CADES) only. */
 static CMS_SignerInfo *add_signer(CMS_ContentInfo *cms, struct signer *s, struct err *e)
 {
@@ -32,7 +44,10 @@ static CMS_SignerInfo *add_signer(CMS_ContentInfo *cms, struct signer *s, struct
 		return NULL;
 	}
 	for (int i = 0; i < sk_X509_num(s->chain); i++) {
-		if (CMS_add1_cert(cms, sk_X509_value(s->chain, i)) != 1) {
+		X509 *x = sk_X509_value(s->chain, i);
+		if (already_in(cms, x))
+			continue;
+		if (CMS_add1_cert(cms, x) != 1) {
 			ossl_err(e, "cannot add the certificate chain");
 			return NULL;
 		}

@@ -26,13 +26,13 @@ def small_scan(dest):
     """The top third of the receipt sample (a grey PGM): real text, fast OCR."""
     with open(os.path.join(ROOT, "samples", "receipt-a5-hungyen-200dpi-grey.pgm"), "rb") as f:
         data = f.read()
-    m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    m = re.match(rb"P5\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s", data)
     width, height, maxval = int(m.group(1)), int(m.group(2)), int(m.group(3))
     assert maxval < 256
     rows = height // 3
     body = data[m.end():m.end() + width * rows]
     with open(dest, "wb") as f:
-        f.write(b"P5\n%d %d\n255\n" % (width, rows) + body)
+        f.write(b"P5\n# dpi=200\n%d %d\n255\n" % (width, rows) + body)
     return dest
 
 

@@ -13,7 +13,7 @@ import signing_kit as kit
 from tsa_server import TsaServer
 
 XSD = os.path.join(ROOT, "docs", "eresult-1.0.xsd")
-EXACT_SIGNED = {"contentType", "messageDigest", "signingCertificateV2"}
+EXACT_SIGNED = {"contentType", "messageDigest", "id-smime-aa-signingCertificateV2"}
 
 
 class Filed:
@@ -269,7 +269,13 @@ def timestamp_b_t_verifies_with_openssl_ts():
                             os.path.join(tmp, "token.der"), "-token_in", "-CAfile",
                             tsa.ca_pem, check=False)
         assert code == 0 and "Verification: OK" in out, out
+        # The timestamp counts only when its TSA is trusted too.
         code, out, err = f.verify(f.id)
+        assert code == 1 and "pdf-timestamp" in out and "untrusted" in out, out + err
+        both = os.path.join(tmp, "trust.pem")
+        with open(both, "w") as t:
+            t.write(open(f.ca).read() + open(tsa.ca_pem).read())
+        code, out, err = f.verify(f.id, "--trust", both)
         assert code == 0 and "pdf-timestamp" in out, out + err
 
 

@@ -186,7 +186,7 @@ static long long raw(const char *fmt, ...)
 
 static void commit_generated(int i)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	struct index_outcome out;
 	json_t *r = result_of(i);
 	if (commit_json(r, g[i].pdf, &out, &e) < 0)
@@ -209,7 +209,7 @@ static void commit_generated(int i)
 static int setup(void **state)
 {
 	(void)state;
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	snprintf(dir, sizeof(dir), "%s/sohoa-index-XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL || ix->open(dir, &h, &e) < 0)
@@ -340,7 +340,7 @@ static int newest_first(const void *a, const void *b)
 static size_t expect(struct archive_query q)
 {
 	static int want[N];
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *res = NULL;
 	size_t n = 0;
 	for (int i = 0; i < N; i++)
@@ -375,7 +375,7 @@ static const char *code_of(json_t *r)
 
 static json_t *get(const char *key)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *r = NULL;
 	if (ix->get(h, key, &r, &e) < 0)
 		fail_msg("get %s: %s", key, e.msg);
@@ -384,7 +384,7 @@ static json_t *get(const char *key)
 
 static json_t *dossier(const char *code)
 {
-	struct err e = { { 0 } };
+	struct err e = { 0 };
 	json_t *arr = NULL;
 	if (ix->dossier_results(h, code, &arr, &e) < 0)
 		fail_msg("dossier %s: %s", code, e.msg);

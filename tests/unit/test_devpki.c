@@ -66,7 +66,7 @@ static int create(const char *dir, const char *agency, const char *pin, struct e
 static int group_setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	struct err e = {{0}};
+	struct err e = { 0 };
 	struct timespec t0, t1;
 	make_tmpdir(f->dir);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -116,7 +116,7 @@ static PKCS12 *load_p12(const char *dir)
 static struct buf slurp(const char *dir, const char *name)
 {
 	struct buf b = {0};
-	struct err e = {{0}};
+	struct err e = { 0 };
 	char *p = path_in(dir, name);
 	assert_int_equal(file_read_all(p, 1 << 20, &b, &e), 0);
 	free(p);
@@ -345,7 +345,7 @@ static void test_second_call_refuses_and_keeps_files(void **state)
 {
 	struct fixture *f = *state;
 	struct buf before[4], after;
-	struct err e = {{0}};
+	struct err e = { 0 };
 	for (int i = 0; i < 4; i++)
 		before[i] = slurp(f->dir, names[i]);
 	assert_int_equal(create(f->dir, "Another agency", "other", &e), -1);
@@ -364,7 +364,7 @@ static void test_one_existing_file_refuses_all(void **state)
 {
 	(void)state;
 	char dir[64];
-	struct err e = {{0}};
+	struct err e = { 0 };
 	make_tmpdir(dir);
 	char *p12 = path_in(dir, "signer.p12");
 	FILE *fp = fopen(p12, "w");
@@ -390,7 +390,7 @@ static void test_failed_write_leaves_nothing(void **state)
 {
 	(void)state;
 	char dir[64];
-	struct err e = {{0}};
+	struct err e = { 0 };
 	make_tmpdir(dir);
 	char *blocker = xasprintf("%s/signer.p12.tmp.%ld", dir, (long)getpid());
 	assert_int_equal(mkdir(blocker, 0700), 0);
@@ -410,7 +410,7 @@ static void test_failed_write_leaves_nothing(void **state)
 static void expect_refusal(const char *dir, const char *agency, const char *pin,
     const char *reason)
 {
-	struct err e = {{0}};
+	struct err e = { 0 };
 	assert_int_equal(create(dir, agency, pin, &e), -1);
 	if (strstr(e.msg, reason) == NULL)
 		fail_msg("error \"%s\" lacks \"%s\"", e.msg, reason);
@@ -420,7 +420,7 @@ static void test_bad_requests(void **state)
 {
 	(void)state;
 	char dir[64];
-	struct err e = {{0}};
+	struct err e = { 0 };
 	make_tmpdir(dir);
 	assert_int_equal(devpki_create(NULL, &e), -1);
 	expect_refusal(dir, "", PIN, "agency name is empty");
@@ -446,7 +446,7 @@ static void test_agency_name_at_limit(void **state)
 	(void)state;
 	char dir[64];
 	char name[64 * 3 + 1] = "";
-	struct err e = {{0}};
+	struct err e = { 0 };
 	for (int i = 0; i < 64; i++)
 		strcat(name, "Đ");
 	make_tmpdir(dir);
