@@ -183,6 +183,12 @@ int archive_check_fixity(struct archive *a, const char *key, json_t *checks, str
 	return bad == 0 ? 0 : -1;
 }
 
+int archive_reserve_result_code(struct archive *a, const char *dossier, char **code,
+    struct err *e)
+{
+	return a->index->reserve_code(a->handle, dossier, code, e);
+}
+
 int archive_dispose(struct archive *a, const char *key, const char *reason,
     const char *actor, struct err *e)
 {

@@ -85,6 +85,9 @@ struct index_ops {
 	 * link and result code, owners, full text, and an audit record. */
 	int (*commit)(void *handle, const struct index_commit *c, struct index_outcome *out,
 	    struct err *e);
+	/* Hands out the dossier's next result code now (its own transaction), so
+	 * the signed files can name it; commit then files under it. */
+	int (*reserve_code)(void *handle, const char *dossier, char **code, struct err *e);
 	/* By result id, result code or dossier code (the dossier's first result). */
 	int (*get)(void *handle, const char *key, json_t **result, struct err *e);
 	/* A JSON array of result objects, newest first. */
@@ -134,6 +137,11 @@ struct archive_files {
  */
 int archive_commit(struct archive *a, json_t *result, const struct archive_files *files,
     const char *actor, json_t **filed, struct err *e);
+/* The next result code of a dossier ("<dossier>-KQ<n>"), reserved: put it in
+ * the result's "result_code" before signing, and commit files under it.
+ * An unused reservation leaves a gap; the counter never goes back. */
+int archive_reserve_result_code(struct archive *a, const char *dossier, char **code,
+    struct err *e);
 int archive_get(struct archive *a, const char *key, json_t **result, struct err *e);
 int archive_search(struct archive *a, const struct archive_query *q, json_t **results,
     struct err *e);

@@ -662,6 +662,7 @@ const struct index_ops index_sqlite = {
 	.open = sq_open,
 	.close = sq_close,
 	.commit = isq_commit,
+	.reserve_code = isq_reserve_code,
 	.get = sq_get,
 	.search = sq_search,
 	.dossier_results = sq_dossier_results,

@@ -45,6 +45,7 @@ int isq_date_ok(const char *s);
 int isq_load_one(struct idx *h, const char *sql, const char *key, json_t **out, struct err *e);
 
 /* The ops of index_sqlite_write.c. */
+int isq_reserve_code(void *handle, const char *dossier, char **code, struct err *e);
 int isq_commit(void *handle, const struct index_commit *c, struct index_outcome *out,
     struct err *e);
 int isq_audit_append(void *handle, const char *actor, const char *action,

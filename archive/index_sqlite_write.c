@@ -209,6 +209,50 @@ static int code_reserve(struct idx *h, const struct intake *in, int64_t *n, char
 	return 0;
 }
 
+/*
+ * The code reserved before signing (the signed XML names it) when it is
+ * this dossier's, was handed out, and is not linked yet; else a new one.
+ */
+static int code_take(struct idx *h, const struct intake *in, const char *reserved,
+    int64_t *n, char **code, struct err *e)
+{
+	size_t len = strlen(in->dossier);
+	int64_t next = 0, linked = 1;
+	char *end = NULL;
+	if (reserved == NULL || strncmp(reserved, in->dossier, len) != 0 ||
+	    strncmp(reserved + len, "-KQ", 3) != 0)
+		return code_reserve(h, in, n, code, e);
+	long long want = strtoll(reserved + len + 3, &end, 10);
+	if (isq_one(h, e, &next, NULL, "SELECT next_n FROM dossiers WHERE code = ?", "t",
+		in->dossier) < 0 ||
+	    isq_one(h, e, &linked, NULL, "SELECT count(*) FROM links WHERE result_code = ?", "t",
+		reserved) < 0)
+		return -1;
+	if (*end != '\0' || want < 1 || want >= next || linked != 0)
+		return code_reserve(h, in, n, code, e);
+	*n = want;
+	*code = xstrdup(reserved);
+	return 0;
+}
+
+int isq_reserve_code(void *handle, const char *dossier, char **code, struct err *e)
+{
+	struct idx *h = handle;
+	struct intake in = { .dossier = dossier };
+	int64_t n = 0;
+	*code = NULL;
+	time_iso8601_vn(time(NULL), in.now);
+	if (isq_tx_begin(h, e) < 0)
+		return -1;
+	int rc = code_reserve(h, &in, &n, code, e);
+	rc = isq_tx_end(h, rc, e);
+	if (rc < 0) {
+		free(*code);
+		*code = NULL;
+	}
+	return rc;
+}
+
 static int link_insert(struct idx *h, const struct intake *in, int64_t n, const char *code,
     int reused, struct err *e)
 {
@@ -396,7 +440,8 @@ static int commit_new(struct idx *h, const struct index_commit *c, const struct 
 	json_t *obj = json_deep_copy(c->result);
 	if (find_same_document(h, in, &reuse_of, e) < 0)
 		goto out;
-	if (in->dossier != NULL && code_reserve(h, in, &n, &code, e) < 0)
+	if (in->dossier != NULL && code_take(h, in, json_string_value(json_object_get(c->result,
+		"result_code")), &n, &code, e) < 0)
 		goto out;
 	json_object_set_new(obj, "result_code", code != NULL ? json_string(code) : json_null());
 	json_object_set_new(obj, "reused", json_boolean(reuse_of != NULL));

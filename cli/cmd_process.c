@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,6 +89,23 @@ static int file_job(struct process_run *run, struct job *j, json_t **filed, stru
 	return archive_commit(run->archive, j->result, &files, cli_actor(), filed, e);
 }
 
+/* A dossier's result code is handed out before signing: the XML names it. */
+static int reserve_code(struct process_run *run, struct job *j, struct err *e)
+{
+	json_t *fields = json_object_get(j->result, "fields");
+	const char *dossier = json_string_value(json_object_get(fields, "dossier_code"));
+	char *code = NULL;
+	if (dossier == NULL)
+		return 0;
+	if (archive_reserve_result_code(run->archive, dossier, &code, e) < 0) {
+		e->temporary = 1;
+		return -1;
+	}
+	json_object_set_new(j->result, "result_code", json_string(code));
+	free(code);
+	return 0;
+}
+
 /* Returns an exit code for this one scan. */
 static int process_one(struct process_run *run, const char *path)
 {
@@ -101,7 +119,7 @@ static int process_one(struct process_run *run, const char *path)
 	} else {
 		if (job_init(&j, path, run->work_root, &e) < 0 ||
 		    job_recognise(&j, run->eng, &run->opt, &e) < 0 ||
-		    sign_until_done(run, &j, &e) < 0)
+		    reserve_code(run, &j, &e) < 0 || sign_until_done(run, &j, &e) < 0)
 			goto fail;
 		if (file_job(run, &j, &filed, &e) < 0) {
 			fprintf(stderr, "sohoa: %s: not filed in the archive: %s\n", path, e.msg);

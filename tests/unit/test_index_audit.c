@@ -76,6 +76,49 @@ static void same_bytes_twice_is_one_result_reused(void **state)
 	json_decref(r);
 }
 
+#define D7 "000.00.12.H29-250101-0007"
+
+static char *reserve(const char *dossier_code)
+{
+	struct err e = { 0 };
+	char *code = NULL;
+	if (ix->reserve_code(h, dossier_code, &code, &e) < 0)
+		fail_msg("reserve: %s", e.msg);
+	return code;
+}
+
+/* A code reserved before signing is the one filed; a stale or foreign one is not. */
+static void reserved_codes_are_filed_under(void **state)
+{
+	(void)state;
+	char *k1 = reserve(D7), *k2 = reserve(D7);
+	assert_string_equal(k1, D7 "-KQ1");
+	assert_string_equal(k2, D7 "-KQ2");
+	json_t *r = variant(510, 11, D7, "9101/QĐ-UBND");
+	json_object_set_new(r, "result_code", json_string(k2));
+	json_t *filed = commit_extra(r, 0);
+	assert_string_equal(code_of(filed), D7 "-KQ2");
+	json_decref(filed);
+	/* KQ2 is taken, KQ9 was never handed out, D1's code is not D7's: new codes. */
+	const char *claims[] = { D7 "-KQ2", D7 "-KQ9", D1 "-KQ1" };
+	const char *wanted[] = { D7 "-KQ3", D7 "-KQ4", D7 "-KQ5" };
+	for (int k = 0; k < 3; k++) {
+		r = variant(511 + k, 11, D7, "9102/QĐ-UBND");
+		json_object_set_new(r, "result_code", json_string(claims[k]));
+		filed = commit_extra(r, 0);
+		assert_string_equal(code_of(filed), wanted[k]);
+		json_decref(filed);
+	}
+	/* KQ1 was reserved and never used: a gap, still fileable later. */
+	r = variant(520, 11, D7, "9103/QĐ-UBND");
+	json_object_set_new(r, "result_code", json_string(k1));
+	filed = commit_extra(r, 0);
+	assert_string_equal(code_of(filed), D7 "-KQ1");
+	json_decref(filed);
+	free(k1);
+	free(k2);
+}
+
 static void same_document_other_bytes_is_reuse_of(void **state)
 {
 	(void)state;
@@ -213,7 +256,7 @@ static void stats_count_intake_and_reuse(void **state)
 	assert_int_equal(json_integer_value(json_object_get(s, "results")), N + extra_results);
 	assert_int_equal(json_integer_value(json_object_get(s, "pages")), pages);
 	assert_int_equal(json_integer_value(json_object_get(s, "disposed")), 1);
-	assert_int_equal(json_integer_value(json_object_get(s, "dossiers")), DOSSIERS + 3);
+	assert_int_equal(json_integer_value(json_object_get(s, "dossiers")), DOSSIERS + 4);
 	assert_int_equal(json_integer_value(json_object_get(s, "commits")), commits);
 	assert_int_equal(json_integer_value(json_object_get(s, "reuses")), reuses);
 	assert_true(reuses == 5 && commits == N + extra_results + 3);
@@ -332,6 +375,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_bytes_twice_is_one_result_reused),
 		cmocka_unit_test(same_document_other_bytes_is_reuse_of),
+		cmocka_unit_test(reserved_codes_are_filed_under),
 		cmocka_unit_test(dispose_keeps_codes_and_hides_from_search),
 		cmocka_unit_test(failed_commit_leaves_nothing),
 		cmocka_unit_test(stats_count_intake_and_reuse),
