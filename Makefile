@@ -6,7 +6,7 @@ PYTHON   ?= /usr/bin/python3
 PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1-openssl \
             libqpdf harfbuzz harfbuzz-subset lcms2 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS)
 CFLAGS     ?= -O2 -g

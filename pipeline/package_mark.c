@@ -26,7 +26,6 @@
  */
 #define MARK_RIGHT 36.0    /* pt */
 #define MARK_TOP 18.0      /* pt */
-#define MARK_MAX_CHARS 400 /* per line; an agency name is far shorter */
 
 struct mark_glyph {
 	hb_codepoint_t gid;
@@ -141,10 +140,6 @@ static int layout_line(struct mark_font *f, const char *text, struct mark_line *
 		}
 		width += glyph_add(f, gid, (uint32_t)cp)->width;
 		l->gids[l->n++] = gid;
-	}
-	if (l->n > MARK_MAX_CHARS) {
-		err_set(e, "the mark's line \"%.40s...\" is too long", text);
-		goto out;
 	}
 	l->width = (double)width * MARK_SIZE / 1000.0;
 	rc = 0;
@@ -420,9 +415,14 @@ int pdfa_mark_page(qpdf_data q, qpdf_oh page, const char *const *lines, size_t n
 	qpdf_oh font;
 	if (font_open(&f, e) < 0 || page_box(q, page, box, e) < 0)
 		goto out;
-	for (size_t i = 0; i < nlines; i++)
+	for (size_t i = 0; i < nlines; i++) {
 		if (layout_line(&f, lines[i], &ls[i], e) < 0)
 			goto out;
+		if (ls[i].width > max_d(box[2] - box[0], box[0] - box[2]) - 2 * MARK_RIGHT) {
+			err_set(e, "the mark's line \"%s\" is wider than the page", lines[i]);
+			goto out;
+		}
+	}
 	if (font_objects(q, &f, &font, e) < 0 || add_font_resource(q, page, font, e) < 0)
 		goto out;
 	mark_content(&f, ls, nlines, box, &content);

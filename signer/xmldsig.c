@@ -562,7 +562,7 @@ static int check_signature(xmlNodePtr sig, X509 *leaf, char *detail, size_t n)
 static int check_certificate(STACK_OF(X509) *certs, X509 *leaf, const struct verify_options *o,
     char *detail, size_t n)
 {
-	struct err ce = { .temporary = 0 };
+	struct err ce = { 0 };
 	X509_STORE *store = NULL;
 	int ok = 0;
 	if (leaf == NULL)

@@ -228,7 +228,7 @@ struct want {
 static void expect_page(struct decoder *d, const struct want *w)
 {
 	struct page_image img;
-	struct err e = { "" };
+	struct err e = { 0 };
 	int rc = decoder_next_page(d, &img, &e);
 	if (rc != 0)
 		fail_msg("next_page: %s", e.msg);
@@ -249,7 +249,7 @@ static void expect_page(struct decoder *d, const struct want *w)
 static struct decoder *open_ok(const char *name, const struct want *w)
 {
 	struct decoder *d = NULL;
-	struct err e = { "" };
+	struct err e = { 0 };
 	if (decoder_open(path_of(name), &limits, &d, &e) != 0)
 		fail_msg("%s: %s", name, e.msg);
 	assert_string_equal(decoder_format(d), w->format);

@@ -103,7 +103,7 @@ static void expect_open_error(const char *path, const struct decode_limits *lim,
     const char *words)
 {
 	struct decoder *d = (struct decoder *)&d;
-	struct err e = { "" };
+	struct err e = { 0 };
 	assert_int_equal(decoder_open(path, lim ? lim : &limits, &d, &e), -1);
 	assert_null(d);
 	if (verbose)
@@ -117,7 +117,7 @@ static void expect_page_error(const char *name, const char *words)
 {
 	struct decoder *d = NULL;
 	struct page_image img;
-	struct err e = { "" };
+	struct err e = { 0 };
 	if (decoder_open(path_of(name), &limits, &d, &e) != 0)
 		fail_msg("%s: %s", name, e.msg);
 	assert_int_equal(decoder_next_page(d, &img, &e), -1);
@@ -227,7 +227,7 @@ static void test_tiff_zero_width(void **state)
 	(void)state;
 	handmade_tiff("zero.tif", 0, 100, 100, 0);
 	struct decoder *d = (struct decoder *)&d;
-	struct err e = { "" };
+	struct err e = { 0 };
 	assert_int_equal(decoder_open(path_of("zero.tif"), &limits, &d, &e), -1);
 	assert_null(d);
 	/* libtiff itself refuses a zero-sized image; the check of our own backs it up. */

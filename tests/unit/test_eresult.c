@@ -93,7 +93,7 @@ static json_t *hungyen(void)
 static xmlDocPtr build_ok(json_t *r)
 {
 	struct package_info pi = info();
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocPtr doc = NULL;
 	if (eresult_build(r, &pi, PDF_SHA, &doc, &e) != 0)
 		fail_msg("eresult_build: %s", e.msg);
@@ -319,7 +319,7 @@ static void test_nulls_are_absent(void **state)
 	json_object_set_new(r, "kind", json_string("unknown"));
 	struct package_info pi = info();
 	pi.agency_code = pi.counter = pi.procedure = NULL;
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocPtr doc = NULL;
 	assert_int_equal(eresult_build(r, &pi, NULL, &doc, &e), 0);
 	static const char *const absent[] = {
@@ -369,7 +369,7 @@ static void test_number_split(void **state)
 static void expect_refusal(json_t *r, const struct package_info *pi, const char *pdf,
     const char *reason)
 {
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocPtr doc = (xmlDocPtr)1;
 	assert_int_equal(eresult_build(r, pi, pdf, &doc, &e), -1);
 	assert_null(doc);
@@ -486,7 +486,7 @@ static void test_corpus_documents(void **state)
 		const char *file = json_string_value(json_object_get(t, "file"));
 		char *path = xasprintf("%s/%s", CORPUS, file);
 		struct buf text = { 0 };
-		struct err e = { .temporary = 0 };
+		struct err e = { 0 };
 		assert_int_equal(file_read_all(path, 4 << 20, &text, &e), 0);
 		buf_append(&text, "", 1);
 		/* Pages of ~3000 bytes, cut at a line end. */

@@ -348,7 +348,7 @@ static void mark_text_can_be_extracted(void **state)
 	free(out.data);
 }
 
-/* Words of four letters or more from the OCR, found in the PDF's text. */
+/* Words of six bytes or more from the OCR, found in the PDF's text. */
 static void ocr_text_is_searchable(void **state)
 {
 	(void)state;
@@ -515,6 +515,7 @@ static void info_agrees_with_xmp(void **state)
 	static const char *const pairs[][2] = {
 		{ "/Title", "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">" },
 		{ "/Author", "<dc:creator><rdf:Seq><rdf:li>" },
+		{ "/Subject", "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">" },
 		{ "/Creator", "<xmp:CreatorTool>" },
 		{ "/Producer", "<pdf:Producer>" },
 	};
@@ -532,9 +533,10 @@ static void info_agrees_with_xmp(void **state)
 		free(want);
 		free(value);
 	}
-	const char *created = qpdf_oh_get_string_value(q, qpdf_oh_get_key(q, info_dict,
-	    "/CreationDate"));
-	assert_string_equal(created, "D:20261123091500+07'00'");
+	const char *dates[] = { "/CreationDate", "/ModDate" };
+	for (int i = 0; i < 2; i++)
+		assert_string_equal(qpdf_oh_get_string_value(q, qpdf_oh_get_key(q, info_dict,
+		    dates[i])), "D:20261123091500+07'00'");
 	assert_non_null(strstr(xmp, "<xmp:CreateDate>" SIGNED_AT_TEXT "</xmp:CreateDate>"));
 	assert_non_null(strstr(xmp, "<xmp:ModifyDate>" SIGNED_AT_TEXT "</xmp:ModifyDate>"));
 	free(xmp);
@@ -612,8 +614,8 @@ static void check_object(qpdf_data q, qpdf_oh d, struct buf *bad, int id)
 	static const char *const forbidden[] = {
 		"/Encrypt",      /* 6.1.3 */
 		"/F", "/FFilter", "/FDecodeParms", /* 6.1.7.1, streams only checked */
-		"/JS", "/JavaScript", "/AA", /* 6.5.1, 6.6.1 */
-		"/OPI", "/Alternates", /* 6.2.9, 6.2.8 */
+		"/JS", "/JavaScript", "/AA", /* 6.5: JavaScript, additional actions */
+		"/OPI", "/Alternates", /* 6.2.8, 6.2.9 */
 		"/TR", "/TR2",   /* 6.2.5 */
 		"/EmbeddedFiles", "/CIDSet", /* 6.8 (our choice), 6.2.11.4.2 (our choice) */
 		"/Annots",       /* 6.3: allowed with conditions; we make none */

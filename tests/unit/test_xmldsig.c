@@ -97,7 +97,7 @@ static xmlDocPtr build_eresult(void)
 		.agency_code = "000.00.12.H29", .operator_name = "Nguyễn Thị Lan",
 		.counter = "counter-1", .signing_time = time(NULL),
 	};
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocPtr doc = NULL;
 	json_t *r = result_object();
 	if (eresult_build(r, &pi, PDF_SHA, &doc, &e) != 0)
@@ -111,7 +111,7 @@ static void write_doc(xmlDocPtr doc, const char *path)
 {
 	xmlChar *mem = NULL;
 	int len = 0;
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
 	assert_non_null(mem);
 	assert_int_equal(file_write_atomic(path, mem, (size_t)len, 0644, &e), 0);
@@ -120,7 +120,7 @@ static void write_doc(xmlDocPtr doc, const char *path)
 
 static int make_pki(const char *dir, int ec)
 {
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	struct devpki_request req = { .dir = dir, .agency_name = "Ủy ban nhân dân phường Bến Nghé",
 	    .pin = PIN, .ec = ec };
 	if (mkdir(dir, 0700) < 0 || devpki_create(&req, &e) < 0) {
@@ -132,7 +132,7 @@ static int make_pki(const char *dir, int ec)
 
 static int open_kind(struct fixture *f, struct kind *k, const char *name, int ec)
 {
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	k->name = name;
 	k->method = ec ? "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" :
 	    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
@@ -170,7 +170,7 @@ static int open_kind(struct fixture *f, struct kind *k, const char *name, int ec
 static int group_setup(void **state)
 {
 	static struct fixture f;
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	snprintf(f.dir, sizeof(f.dir), "/tmp/test_xmldsig.XXXXXX");
 	if (mkdtemp(f.dir) == NULL || signer_xml_init(&e) < 0)
 		return -1;
@@ -206,7 +206,7 @@ static int xmlsec1_verify(const char *xml, const char *ca)
 	char *out = xasprintf("%s.xmlsec1.out", xml);
 	int rc = sh("xmlsec1 --verify --trusted-pem %s %s > %s 2>&1", ca, xml, out);
 	struct buf b = { 0 };
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	assert_int_equal(file_read_all(out, 1 << 20, &b, &e), 0);
 	buf_append(&b, "", 1);
 	int ok_line = strncmp(b.data, "OK\n", 3) == 0 || strstr(b.data, "\nOK\n") != NULL;
@@ -231,7 +231,7 @@ static struct outcome verify(const char *xml, const char *trust, time_t at)
 {
 	struct outcome o = { .sig_ok = -1, .cert_ok = -1 };
 	struct verify_options vo = { .trust = trust, .at = at };
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	json_t *checks = json_array();
 	o.rc = verify_xml_file(xml, &vo, checks, &e);
 	snprintf(o.msg, sizeof(o.msg), "%s", e.msg);
@@ -272,7 +272,7 @@ static char *altered_copy(struct fixture *f, const struct kind *k, const char *n
     const char *from, const char *to)
 {
 	struct buf b = { 0 }, out = { 0 };
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	assert_int_equal(file_read_all(k->signed_xml, 1 << 22, &b, &e), 0);
 	buf_append(&b, "", 1);
 	char *at = strstr(b.data, from);
@@ -526,7 +526,7 @@ static void test_unsigned_and_broken_files(void **state)
 	assert_int_equal(o.rc, -1);
 	assert_non_null(strstr(o.sig_detail, "DOCTYPE"));
 
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	struct verify_options vo = { .trust = ca };
 	json_t *checks = json_array();
 	assert_int_equal(verify_xml_file("/nonexistent/x.xml", &vo, checks, &e), -1);
@@ -541,7 +541,7 @@ static void test_unsigned_and_broken_files(void **state)
 static void test_sign_twice_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	xmlDocPtr doc = build_eresult();
 	assert_int_equal(xmldsig_sign(f->rsa.signer, doc, &e), 0);
 	assert_int_equal(xmldsig_sign(f->ec.signer, doc, &e), -1);
@@ -553,7 +553,7 @@ static void test_sign_twice_refused(void **state)
 static void test_signing_speed(void **state)
 {
 	struct fixture *f = *state;
-	struct err e = { .temporary = 0 };
+	struct err e = { 0 };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < 10; i++) {
