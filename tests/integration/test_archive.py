@@ -95,8 +95,9 @@ def get_gives_back_the_exact_original():
         code, _, err = s.run("get", s.first["id"], "--original", "-o", out)
         assert code == 0, err
         assert open(out, "rb").read() == open(os.path.join(ROOT, SAMPLE), "rb").read()
-        code, _, err = s.run("get", s.first["id"], "--pdf", "-o", out)
-        assert code == 1 and "no pdf" in err, (code, err)
+        for flag, head in (("--pdf", b"%PDF-"), ("--xml", b"<?xml")):
+            code, _, err = s.run("get", s.first["id"], flag, "-o", out)
+            assert code == 0 and open(out, "rb").read(5) == head, (flag, code, err)
 
 
 @test
