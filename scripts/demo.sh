@@ -13,9 +13,18 @@ S="$SOHOA -c $DIR/sohoa.conf"
 $S config check
 SAMPLE=samples/hungyen-2684-300dpi-g4.tif
 echo
-echo "sohoa demo: \$ sohoa process $SAMPLE   (OCR, then filed in $DIR/archive)"
+echo "sohoa demo: \$ sohoa process $SAMPLE   (OCR, signed PDF/A + XML, filed in $DIR/archive)"
 $S process "$SAMPLE" | head -n 12
 echo "..."
+ID=$($S search --text 'kiem soat thu tuc' --fold --json | head -n 1 | sed 's/.*"id": *"\([0-9a-f]*\)".*/\1/')
+echo
+echo "sohoa demo: \$ sohoa verify $ID   (signatures, chain, fixity)"
+$S verify "$ID"
+$S get "$ID" --pdf -o "$DIR/e-copy.pdf"
+$S get "$ID" --xml -o "$DIR/e-result.xml"
+echo "sohoa demo: the signed copies are $DIR/e-copy.pdf and $DIR/e-result.xml; check them with"
+echo "  xmlsec1 --verify --trusted-pem $DIR/keys/ca.pem $DIR/e-result.xml"
+echo "  pdfsig $DIR/e-copy.pdf   (after: certutil -A -n dev -t C,C,C -i $DIR/keys/ca.pem -d sql:NSSDB)"
 echo
 echo "sohoa demo: \$ sohoa search --text 'kiem soat thu tuc' --fold"
 $S search --text 'kiem soat thu tuc' --fold
@@ -26,5 +35,5 @@ echo
 echo "sohoa demo: \$ sohoa fsck"
 $S fsck
 echo
-echo "sohoa demo: the daemon (sohoa run: watch $DIR/inbox, spool, sign) is not implemented"
+echo "sohoa demo: the daemon (sohoa run: watch $DIR/inbox, spool, workers) is not implemented"
 echo "yet; until it is, scans are filed with:  $S process FILE..."

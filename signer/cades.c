@@ -13,14 +13,6 @@
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 
-/* The last OpenSSL error, in words, after `what`. Clears the queue. */
-static void ossl_err(struct err *e, const char *what)
-{
-	unsigned long code = ERR_peek_last_error();
-	const char *reason = code != 0 ? ERR_reason_error_string(code) : NULL;
-	err_set(e, "%s%s%s", what, reason != NULL ? ": " : "", reason != NULL ? reason : "");
-	ERR_clear_error();
-}
 
 /* OpenSSL 3.0's CMS_add1_cert fails on a certificate already present, and a
  * chain file may repeat the signer or a CA that the PKCS#12 also holds. */

@@ -3,7 +3,7 @@
  * certificate, written as PEM files and a PKCS#12. These are development
  * keys, never a production trust anchor. See docs/internals/signer.md.
  */
-#include "signer/signer.h"
+#include "signer_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,16 +45,6 @@ struct pki {
 	BIO *out[F_COUNT];
 };
 
-/* Puts the newest OpenSSL reason after `what`, and empties the queue. */
-static void ossl_err(struct err *e, const char *what)
-{
-	char reason[256] = "unknown OpenSSL error";
-	unsigned long code = ERR_peek_last_error();
-	if (code != 0)
-		ERR_error_string_n(code, reason, sizeof(reason));
-	ERR_clear_error();
-	err_set(e, "%s: %s", what, reason);
-}
 
 /* Characters in a UTF-8 string, or -1 if it is not valid UTF-8. */
 static long utf8_chars(const char *s)

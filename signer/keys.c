@@ -16,18 +16,11 @@
 
 #define PIN_MAX 256
 
-/* The last OpenSSL error, in words, after `what`. Clears the queue. */
+/* The token's failures are the ones that may pass by themselves. */
 static void ossl_reason(struct err *e, int temporary, const char *what)
 {
-	unsigned long code = ERR_peek_last_error();
-	char reason[256] = "";
-	if (code != 0)
-		ERR_error_string_n(code, reason, sizeof(reason));
-	ERR_clear_error();
-	if (temporary)
-		err_temporary(e, "%s%s%s", what, *reason ? ": " : "", reason);
-	else
-		err_set(e, "%s%s%s", what, *reason ? ": " : "", reason);
+	ossl_err(e, what);
+	e->temporary = temporary;
 }
 
 /* Reads the first line of a 0600 file into pin (wiped by the caller). */

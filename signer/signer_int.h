@@ -50,6 +50,9 @@ int cades_sign_digest(struct signer *s, const unsigned char digest[32],
 int tsa_timestamp(const char *url, unsigned timeout_s, const unsigned char *data, size_t len,
     unsigned char **token, size_t *token_len, struct err *e);
 
+/* err_set(e, "<what>: <OpenSSL's newest reason>"), and empties OpenSSL's
+ * error queue. */
+void ossl_err(struct err *e, const char *what);
 /* A certificate's subject on one line (RFC 2253), UTF-8 kept so Vietnamese
  * names stay readable; NULL for NULL. Caller frees. */
 char *subject_of(X509 *x);

@@ -42,6 +42,14 @@ X509_STORE *trust_store_load(const char *pem, struct err *e)
 	return store;
 }
 
+void ossl_err(struct err *e, const char *what)
+{
+	unsigned long code = ERR_peek_last_error();
+	const char *reason = code != 0 ? ERR_reason_error_string(code) : NULL;
+	err_set(e, "%s%s%s", what, reason != NULL ? ": " : "", reason != NULL ? reason : "");
+	ERR_clear_error();
+}
+
 char *subject_of(X509 *x)
 {
 	if (x == NULL)

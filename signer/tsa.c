@@ -27,13 +27,6 @@ static void curl_init_once(void)
 		fatalx("libcurl cannot initialise");
 }
 
-static void ossl_err(struct err *e, const char *what)
-{
-	unsigned long code = ERR_peek_last_error();
-	const char *reason = code != 0 ? ERR_reason_error_string(code) : NULL;
-	err_set(e, "%s%s%s", what, reason != NULL ? ": " : "", reason != NULL ? reason : "");
-	ERR_clear_error();
-}
 
 /* TimeStampReq: SHA-256 imprint, a random 64-bit nonce, certReq. */
 static TS_REQ *make_request(const unsigned char md[32], struct err *e)

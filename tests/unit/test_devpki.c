@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "signer/signer.h"
+#include "tests/unit/unit_shell.h"
 
 /* "People's Committee of Bến Nghé Ward", with Vietnamese diacritics. */
 #define AGENCY "Ủy ban nhân dân phường Bến Nghé"
@@ -121,18 +122,6 @@ static struct buf slurp(const char *dir, const char *name)
 	assert_int_equal(file_read_all(p, 1 << 20, &b, &e), 0);
 	free(p);
 	return b;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char cmd[2048];
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static void test_keygen_time(void **state)

@@ -18,6 +18,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "pipeline/pipeline.h"
+#include "tests/unit/unit_shell.h"
 
 #define SCHEMA "docs/eresult-1.0.xsd"
 #define CORPUS "../shared/corpus"
@@ -99,18 +100,6 @@ static xmlDocPtr build_ok(json_t *r)
 		fail_msg("eresult_build: %s", e.msg);
 	assert_non_null(doc);
 	return doc;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char cmd[2048];
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* xmllint's exit status validating doc against the schema; 0 = valid.

@@ -24,6 +24,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "signer/signer.h"
+#include "tests/unit/unit_shell.h"
 
 #define AGENCY "Ủy ban nhân dân phường Bến Nghé"
 #define PIN "dev-pin 1234"
@@ -44,18 +45,6 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 {
 	(void)st, (void)flag, (void)f;
 	return remove(p);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char cmd[4096];
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The standard output of a shell command; the caller frees it. */

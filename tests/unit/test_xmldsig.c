@@ -24,6 +24,7 @@
 
 #include "pipeline/pipeline.h"
 #include "signer/signer.h"
+#include "tests/unit/unit_shell.h"
 
 #define SCHEMA "docs/eresult-1.0.xsd"
 #define PIN "mật khẩu 2468"
@@ -47,18 +48,6 @@ struct fixture {
 	int have_xmlsec1;
 	struct kind rsa, ec;
 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char cmd[2048];
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
