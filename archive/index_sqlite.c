@@ -634,7 +634,8 @@ static int sq_stats(void *handle, json_t **stats, struct err *e)
 		return -1;
 	sqlite3_stmt *st = isq_prep(h, e, "SELECT count(*), coalesce(sum(pages), 0),"
 	    " coalesce(sum(disposed), 0), coalesce(sum(reuse_count), 0), count(reuse_of),"
-	    " min(received_at), max(received_at), (SELECT count(*) FROM dossiers)"
+	    " min(received_at), max(received_at), (SELECT count(*) FROM dossiers),"
+	    " (SELECT count(*) FROM blobs WHERE kind = 'pdf')"
 	    " FROM results", "");
 	if (st == NULL || isq_step(h, st, e) != 1 || (kinds = by_kind(h, e)) == NULL)
 		goto out;
@@ -642,8 +643,9 @@ static int sq_stats(void *handle, json_t **stats, struct err *e)
 	for (int i = 0; i < 5; i++)
 		c[i] = sqlite3_column_int64(st, i);
 	int64_t reuses = c[3], commits = c[0] + c[3] - c[4];
-	*stats = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:O, s:s?, s:s?}",
-	    "results", (json_int_t)c[0], "pages", (json_int_t)c[1], "disposed", (json_int_t)c[2],
+	*stats = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:O, s:s?, s:s?}",
+	    "results", (json_int_t)c[0], "signed", (json_int_t)sqlite3_column_int64(st, 8),
+	    "pages", (json_int_t)c[1], "disposed", (json_int_t)c[2],
 	    "dossiers", (json_int_t)sqlite3_column_int64(st, 7), "commits", (json_int_t)commits,
 	    "reuses", (json_int_t)reuses, "reuse_rate", commits ? (double)reuses / commits : 0.0,
 	    "by_kind", kinds, "first_received", sqlite3_column_text(st, 5),

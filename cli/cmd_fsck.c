@@ -116,7 +116,7 @@ int cmd_dispose(int argc, char **argv, struct cli_global *g)
 
 static void print_stats(json_t *st)
 {
-	static const char *const counts[] = { "results", "pages", "dossiers", "commits",
+	static const char *const counts[] = { "results", "signed", "pages", "dossiers", "commits",
 		"reuses", "disposed" };
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		printf("%-10s %lld\n", counts[i],

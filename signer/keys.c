@@ -329,6 +329,9 @@ int signer_raw_sign(struct signer *s, const unsigned char *data, size_t len,
 	*sig = NULL;
 	if (ctx == NULL)
 		fatalx("out of memory");
+	/* A long-running daemon outlives certificates: checked at every signature. */
+	if (signer_check_validity(s, time(NULL), e) < 0)
+		goto out;
 	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->key) != 1 ||
 	    EVP_DigestSign(ctx, NULL, siglen, data, len) != 1)
 		goto fail;

@@ -77,6 +77,8 @@ def pkcs12_round_trip_every_verifier_agrees():
         f = Filed(tmp).process()
         assert f.result["signed"] is True
         assert f.result["files"]["pdf"] and f.result["files"]["xml"]
+        code, out, _ = f.run("stats", "--json")
+        assert json.loads(out)["signed"] == 1, out
         assert_pdf_verifies(f.pdf, f.ca, tmp)
         assert_xml_verifies(f.xml, f.ca)
         code, out, err = f.verify(f.id)
