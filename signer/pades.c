@@ -19,7 +19,10 @@
 #define PDF_MAX ((size_t)1 << 30)
 /* DER room in /Contents. A B-T signature with an RSA-3072 chain and a TSA
  * token is 6-9 KiB; this leaves room for longer chains. */
-#define CONTENTS_BYTES 16384
+/* Room in /Contents beyond the certificates and the signature value: the
+ * attributes and CMS framing (~1 KB), and a timestamp token (~5 KB). */
+#define CONTENTS_SLACK 2048
+#define CONTENTS_TSA 8192
 /* "0 a b c": three numbers of up to 20 digits; padded with spaces. */
 #define BYTERANGE_WIDTH 64
 #define VN_OFFSET (7 * 3600)
@@ -38,6 +41,7 @@ struct doc {
 
 /* Where the placeholders are in the output. */
 struct layout {
+	size_t reserve;         /* bytes of DER /Contents can hold */
 	size_t byte_range;      /* the BYTERANGE_WIDTH characters inside [ ] */
 	size_t contents;        /* '<' of /Contents */
 	size_t contents_end;    /* just after its '>' */
@@ -300,7 +304,7 @@ static int append_sig_dict(struct buf *b, int num, const struct pades_options *o
 	buf_appendf(b, "]\n/Contents ");
 	l->contents = b->len;
 	buf_append(b, "<", 1);
-	append_repeated(b, '0', 2 * CONTENTS_BYTES);
+	append_repeated(b, '0', 2 * l->reserve);
 	buf_append(b, ">", 1);
 	l->contents_end = b->len;
 	buf_appendf(b, "\n/M (%s)", date);
@@ -378,9 +382,9 @@ static int sign_ranges(struct signer *s, struct buf *b, const struct layout *l,
 	EVP_MD_CTX_free(ctx);
 	if (cades_sign_digest(s, md, &der, &derlen, e) < 0)
 		return -1;
-	if (derlen > CONTENTS_BYTES) {
-		err_set(e, "the signature is %zu bytes, more than the %d reserved in /Contents",
-		    derlen, CONTENTS_BYTES);
+	if (derlen > l->reserve) {
+		err_set(e, "the signature is %zu bytes, more than the %zu reserved in /Contents",
+		    derlen, l->reserve);
 		free(der);
 		return -1;
 	}
@@ -390,6 +394,16 @@ static int sign_ranges(struct signer *s, struct buf *b, const struct layout *l,
 	free(hex);
 	free(der);
 	return 0;
+}
+
+/* Sized to the signer: a fixed 16 KiB would be 32 KB of hex zeros in every
+ * copy, more than a whole G4 page. */
+static size_t contents_reserve(const struct signer *s)
+{
+	size_t n = (size_t)i2d_X509(s->cert, NULL) + (size_t)EVP_PKEY_get_size(s->key);
+	for (int i = 0; i < sk_X509_num(s->chain); i++)
+		n += (size_t)i2d_X509(sk_X509_value(s->chain, i), NULL);
+	return n + CONTENTS_SLACK + (s->tsa_url != NULL ? CONTENTS_TSA : 0);
 }
 
 int pades_sign_file(struct signer *s, const char *in_path, const char *out_path,
@@ -402,6 +416,7 @@ int pades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	int rc = -1;
 	if (o == NULL)
 		o = &defaults;
+	l.reserve = contents_reserve(s);
 	if (file_read_all(in_path, PDF_MAX, &pdf, e) < 0) {
 		err_prefix(e, "%s", in_path);
 		goto out;
