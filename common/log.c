@@ -81,15 +81,20 @@ void err_prefix(struct err *e, const char *fmt, ...)
 	free(whole);
 }
 
+static void err_vset(struct err *e, int temporary, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	e->temporary = temporary;
+}
+
 void err_set(struct err *e, const char *fmt, ...)
 {
 	if (e == NULL)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vset(e, 0, fmt, ap);
 	va_end(ap);
-	e->temporary = 0;
 }
 
 void err_temporary(struct err *e, const char *fmt, ...)
@@ -98,7 +103,6 @@ void err_temporary(struct err *e, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vset(e, 1, fmt, ap);
 	va_end(ap);
-	e->temporary = 1;
 }
