@@ -16,7 +16,7 @@ ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 .DEFAULT_GOAL := all
 
-MODULES   = common config pipeline signer watchers archive
+MODULES   = common config pipeline signer watchers archive daemon
 LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/unit/test_*.c)

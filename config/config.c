@@ -21,7 +21,7 @@
 
 enum kind {
 	K_LEVEL, K_TEXT, K_CODE, K_LANGS, K_DIR, K_SECRET, K_FILE, K_PIXELS, K_PAGES, K_MB,
-	K_P11URI, K_URL, K_SECONDS,
+	K_P11URI, K_URL, K_SECONDS, K_AFTER,
 };
 
 struct key_def {
@@ -54,6 +54,12 @@ static const struct key_def global_keys[] = {
 	G("signer", "tsa_url", K_URL, signer_tsa_url),
 	G("signer", "tsa_timeout", K_SECONDS, signer_tsa_timeout_s),
 	G("signer", "retry_max", K_SECONDS, signer_retry_max_s),
+	G("daemon", "workers", K_PAGES, daemon_workers),
+	G("daemon", "page_timeout", K_SECONDS, daemon_page_timeout_s),
+	G("daemon", "settle_ms", K_SECONDS, daemon_settle_ms),
+	G("daemon", "stable", K_SECONDS, daemon_stable_s),
+	G("daemon", "ignore", K_TEXT, daemon_ignore),
+	G("daemon", "originals", K_AFTER, daemon_originals),
 };
 #define W(key, kind, field) { "watch", key, kind, offsetof(struct watch_config, field) }
 static const struct key_def watch_keys[] = {
@@ -131,6 +137,10 @@ void config_defaults(struct sohoa_config *c)
 	c->max_pages = 1000;
 	c->signer_tsa_timeout_s = 20;
 	c->signer_retry_max_s = 60;
+	c->daemon_page_timeout_s = 120;
+	c->daemon_settle_ms = 300;
+	c->daemon_stable_s = 10;
+	c->daemon_originals = ORIGINALS_REMOVE;
 	c->max_file_bytes = 1024 * MIB;
 }
 
@@ -150,7 +160,7 @@ void config_free(struct sohoa_config *c)
 		&c->quarantine_dir, &c->languages, &c->tessdata_dir, &c->signer_pkcs12,
 		&c->signer_pin_file, &c->signer_ca, &c->signer_pkcs11_uri,
 		&c->signer_pkcs11_module, &c->signer_certificate, &c->signer_trust,
-		&c->signer_tsa_url,
+		&c->signer_tsa_url, &c->daemon_ignore,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
@@ -305,6 +315,14 @@ static bool apply(struct parser *ps, const struct key_def *k, void *base, const 
 			want = "an RFC 7512 URI like pkcs11:token=sohoa;object=signer;type=private";
 		else
 			set_string(str_field(base, k), xstrdup(v));
+		break;
+	case K_AFTER:
+		if (strcmp(v, "remove") == 0)
+			*(enum originals_after *)((char *)base + k->off) = ORIGINALS_REMOVE;
+		else if (strcmp(v, "done") == 0)
+			*(enum originals_after *)((char *)base + k->off) = ORIGINALS_DONE;
+		else
+			want = "remove or done";
 		break;
 	case K_URL:
 		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)

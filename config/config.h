@@ -22,6 +22,9 @@ struct watch_config {
 	int line;            /* line of the section header, for messages */
 };
 
+/* What becomes of a scan in the drop folder once it is archived. */
+enum originals_after { ORIGINALS_REMOVE, ORIGINALS_DONE /* moved to <folder>/done/ */ };
+
 struct sohoa_config {
 	char *file;          /* the file loaded, NULL when only defaults */
 	enum log_level log_level;
@@ -46,6 +49,12 @@ struct sohoa_config {
 	char *signer_tsa_url;       /* RFC 3161: PAdES B-T; NULL: B-B */
 	unsigned signer_tsa_timeout_s;
 	unsigned signer_retry_max_s; /* longest wait between signing retries */
+	unsigned daemon_workers;     /* 0 = number of cores */
+	unsigned daemon_page_timeout_s;
+	unsigned daemon_settle_ms;
+	unsigned daemon_stable_s;
+	char *daemon_ignore;         /* extra fnmatch patterns, space separated */
+	enum originals_after daemon_originals;
 	struct watch_config *watches;
 	size_t nwatches;
 };

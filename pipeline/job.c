@@ -130,6 +130,11 @@ void job_clear(struct job *j)
 {
 	if (j->workdir != NULL)
 		remove_tree(j->workdir);
+	job_forget(j);
+}
+
+void job_forget(struct job *j)
+{
 	free(j->workdir);
 	json_decref(j->result);
 	free(j->ocr_pdf);

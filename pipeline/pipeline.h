@@ -190,6 +190,8 @@ int job_recognise(struct job *j, struct ocr_engine *eng, const struct process_op
 struct signer;
 int job_sign(struct job *j, struct signer *s, const struct package_info *info, struct err *e);
 void job_clear(struct job *j);
+/* Frees the job but leaves its folder and files (they are handed on). */
+void job_forget(struct job *j);
 
 #define ERESULT_NS "urn:sohoa:e-result:1.0"
 int eresult_build(json_t *result, const struct package_info *info, const char *pdf_sha256,
