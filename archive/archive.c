@@ -89,7 +89,7 @@ int archive_commit(struct archive *a, json_t *result, const struct archive_files
 		    "result id %.12s…); not filed", sha[BLOB_ORIGINAL], id);
 		goto out;
 	}
-	struct index_commit c = { .result = copy, .actor = actor };
+	struct index_commit c = { .result = copy, .actor = actor, .intake = files->intake };
 	for (int k = 0; k < BLOB_KINDS; k++)
 		c.blob_sha[k] = sha[k][0] ? sha[k] : NULL;
 	struct index_outcome outcome = { 0 };

@@ -69,6 +69,9 @@ struct index_commit {
 	                          * blob paths), fields, text...; borrowed */
 	const char *blob_sha[BLOB_KINDS]; /* NULL where absent */
 	const char *actor;       /* "cli:process", "daemon:quay-1", ... */
+	const char *intake;      /* the spool job it comes from, or NULL: the same
+	                          * job committed again (a replay after a crash)
+	                          * hands back what it filed and counts nothing */
 };
 
 struct index_outcome {
@@ -128,6 +131,7 @@ void archive_close(struct archive *a);
 
 struct archive_files {
 	const char *path[BLOB_KINDS]; /* files to file with the result; NULL where absent */
+	const char *intake;           /* the spool job id, or NULL (see index_commit) */
 };
 
 /*

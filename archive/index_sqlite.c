@@ -52,8 +52,13 @@ static const char schema_v1[] =
     " applicant, procedure, text_f, type_f, number_f, issuer_f, subject_f, signer_f,"
     " applicant_f, procedure_f, content='', tokenize='unicode61 remove_diacritics 0');";
 
+/* v2: the spool jobs already filed, so a replay after a crash is not a reuse. */
+static const char schema_v2[] =
+    "CREATE TABLE intakes (job TEXT PRIMARY KEY, result_id TEXT NOT NULL REFERENCES results(id),"
+    " at TEXT NOT NULL) WITHOUT ROWID;";
+
 /* migrations[i] takes the schema from version i to i + 1 (PRAGMA user_version). */
-static const char *const migrations[] = { schema_v1 };
+static const char *const migrations[] = { schema_v1, schema_v2 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* ---- statements ----------------------------------------------------------- */

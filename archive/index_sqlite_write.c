@@ -471,6 +471,23 @@ out:
 	return rc;
 }
 
+/* 1 when this spool job was filed before: *out is what it filed. */
+static int replayed(struct idx *h, const char *intake, struct index_outcome *out, struct err *e)
+{
+	char *id = NULL;
+	if (intake == NULL)
+		return 0;
+	if (isq_one(h, e, NULL, &id, "SELECT result_id FROM intakes WHERE job = ?", "t",
+		intake) < 0)
+		return -1;
+	if (id == NULL)
+		return 0;
+	int rc = isq_load_one(h, ISQ_BY_ID_SQL, id, &out->result, e);
+	free(id);
+	out->duplicate = 1;
+	return rc < 0 ? -1 : 1;
+}
+
 int isq_commit(void *handle, const struct index_commit *c, struct index_outcome *out,
     struct err *e)
 {
@@ -482,9 +499,15 @@ int isq_commit(void *handle, const struct index_commit *c, struct index_outcome 
 	out->duplicate = 0;
 	if (intake_read(c, &in, e) < 0 || isq_tx_begin(h, e) < 0)
 		goto out;
-	rc = isq_one(h, e, &found, NULL, "SELECT count(*) FROM results WHERE id = ?", "t", in.id);
-	if (rc >= 0)
+	rc = replayed(h, c->intake, out, e);
+	if (rc == 0 && isq_one(h, e, &found, NULL, "SELECT count(*) FROM results WHERE id = ?",
+		"t", in.id) < 0)
+		rc = -1;
+	if (rc == 0)
 		rc = found ? commit_reuse(h, &in, out, e) : commit_new(h, c, &in, out, e);
+	if (rc == 0 && c->intake != NULL)
+		rc = isq_exec(h, e, "INSERT INTO intakes VALUES (?, ?, ?)", "ttt", c->intake, in.id,
+		    in.now);
 	rc = isq_tx_end(h, rc < 0 ? -1 : 0, e);
 	if (rc < 0) {
 		err_prefix(e, "result %.12s… not filed", in.id);

@@ -338,6 +338,28 @@ static void audit_chain_catches_edits_and_deletions(void **state)
 	expect_intact();
 }
 
+/* A spool job committed again after a crash files nothing and counts nothing. */
+static void replayed_intake_counts_nothing(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	struct index_outcome out;
+	json_t *r = variant(530, 12, NULL, "9301/QĐ-UBND");
+	struct index_commit c = { .result = r, .actor = "test:daemon", .intake = "job-530" };
+	c.blob_sha[BLOB_ORIGINAL] = json_string_value(json_object_get(r, "id"));
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(ix->commit(h, &c, &out, &e), 0);
+		assert_int_equal(out.duplicate, k > 0);
+		assert_true(json_is_false(json_object_get(out.result, "reused")));
+		json_decref(out.result);
+	}
+	assert_int_equal(raw("SELECT count(*) * 100 + sum(reuse_count) FROM results WHERE id = '%s'",
+	    json_string_value(json_object_get(r, "id"))), 100);
+	assert_int_equal(raw("SELECT count(*) FROM intakes WHERE job = 'job-530'"), 1);
+	audits++;
+	json_decref(r);
+}
+
 /* ---- schema versions ----------------------------------------------------------- */
 
 static void schema_version_and_reopen(void **state)
@@ -346,7 +368,7 @@ static void schema_version_and_reopen(void **state)
 	struct err e = { 0 };
 	ix->close(h);
 	h = NULL;
-	assert_int_equal(raw("PRAGMA user_version"), 1);
+	assert_int_equal(raw("PRAGMA user_version"), 2);
 	assert_int_equal(ix->open(dir, &h, &e), 0);
 	expect_intact();
 	assert_int_equal(Q(.text = g[3].word), 1);
@@ -379,6 +401,7 @@ int main(void)
 		cmocka_unit_test(dispose_keeps_codes_and_hides_from_search),
 		cmocka_unit_test(failed_commit_leaves_nothing),
 		cmocka_unit_test(stats_count_intake_and_reuse),
+		cmocka_unit_test(replayed_intake_counts_nothing),
 		cmocka_unit_test(audit_chain_catches_edits_and_deletions),
 		cmocka_unit_test(schema_version_and_reopen),
 	};
