@@ -94,6 +94,8 @@ install: bin/sohoa
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/sohoa
 	install -m 0755 bin/sohoa $(DESTDIR)$(PREFIX)/bin/sohoa
 	install -m 0644 config/sohoa.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/sohoa/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0644 packaging/sohoa.service $(DESTDIR)$(PREFIX)/lib/systemd/system/sohoa.service
 
 clean:
 	rm -rf build bin

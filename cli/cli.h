@@ -49,5 +49,8 @@ int cmd_dispose(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_stats(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);
+int cmd_run(int argc, char **argv, struct cli_global *g);
+int cmd_status(int argc, char **argv, struct cli_global *g);
+int cmd_worker(int argc, char **argv, struct cli_global *g);
 
 #endif

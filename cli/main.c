@@ -38,13 +38,16 @@ static const char usage_text[] =
     "  verify [--trust CA.pem] (FILE | ID)\n"
     "                       check the signatures (XML, PDF), the certificate chain,\n"
     "                       and for an archived ID that its files match the archive\n"
-    "  run, status, serve\n"
-    "                       not implemented yet\n"
+    "  run                  the daemon: watch the drop folders, OCR, sign and file\n"
+    "                       every scan (foreground; SIGTERM stops, SIGHUP reloads)\n"
+    "  status               what the running daemon is doing: queue, workers,\n"
+    "                       folders, quarantine, totals\n"
+    "  serve                not implemented yet\n"
     "  --version            versions of sohoa and its libraries\n"
     "\n"
     "exit codes: 0 success, 1 negative result, 2 usage or config error, 3 temporary failure\n";
 
-static const char *const planned[] = { "run", "status", "serve" };
+static const char *const planned[] = { "serve" };
 
 static const struct command {
 	const char *name;
@@ -53,7 +56,7 @@ static const struct command {
 	{ "init", cmd_init }, { "config", cmd_config }, { "search", cmd_search },
 	{ "show", cmd_show }, { "get", cmd_get }, { "fsck", cmd_fsck },
 	{ "dispose", cmd_dispose }, { "export", cmd_export }, { "stats", cmd_stats },
-	{ "verify", cmd_verify },
+	{ "verify", cmd_verify }, { "run", cmd_run }, { "status", cmd_status },
 };
 
 int cmd_version(void)
@@ -89,9 +92,10 @@ static int dispatch(int argc, char **argv, struct cli_global *g, char **orig_arg
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(argc, argv, g);
-	if (strcmp(cmd, "process") == 0) {
+	if (strcmp(cmd, "process") == 0 || strcmp(cmd, "worker") == 0) {
 		limit_openmp_threads(orig_argv);
-		return cmd_process(argc, argv, g);
+		return strcmp(cmd, "worker") == 0 ? cmd_worker(argc, argv, g) :
+		    cmd_process(argc, argv, g);
 	}
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);

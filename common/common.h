@@ -74,6 +74,9 @@ int file_read_all(const char *path, size_t max_bytes, struct buf *out, struct er
 /* Writes data durably: temp file -> fsync -> rename -> fsync(dir). */
 int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
     struct err *e);
+/* rm -r: a file, or a folder and everything in it (symlinks removed, never
+ * followed). 0 when it is gone (or was never there). */
+int remove_tree(const char *path);
 /* mkdir -p with the given mode for the directories it creates. */
 int dir_make(const char *path, unsigned mode, struct err *e);
 

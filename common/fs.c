@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -233,4 +234,27 @@ void time_iso8601_vn(time_t t, char out[32])
 	struct tm tm;
 	gmtime_r(&local, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+}
+
+int remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	int rc = 0;
+	DIR *d = opendir(path);
+	struct dirent *ent;
+	while (d != NULL && (ent = readdir(d)) != NULL) {
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		char *p = xasprintf("%s/%s", path, ent->d_name);
+		if (remove_tree(p) < 0)
+			rc = -1;
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	return rmdir(path) < 0 ? -1 : rc;
 }

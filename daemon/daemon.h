@@ -11,6 +11,7 @@
 #ifndef SOHOA_DAEMON_H
 #define SOHOA_DAEMON_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>

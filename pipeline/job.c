@@ -1,7 +1,6 @@
 /* job: one scan through every stage; the signed files wait in a work folder. */
 #include "pipeline.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,28 +107,10 @@ out:
 	return rc;
 }
 
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	while (d != NULL && (ent = readdir(d)) != NULL) {
-		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-			continue;
-		char *p = xasprintf("%s/%s", dir, ent->d_name);
-		if (unlink(p) < 0)
-			log_warn("cannot remove %s", p);
-		free(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	if (rmdir(dir) < 0 && errno != ENOENT)
-		log_warn("cannot remove %s", dir);
-}
-
 void job_clear(struct job *j)
 {
-	if (j->workdir != NULL)
-		remove_tree(j->workdir);
+	if (j->workdir != NULL && remove_tree(j->workdir) < 0)
+		log_warn("cannot remove %s", j->workdir);
 	job_forget(j);
 }
 

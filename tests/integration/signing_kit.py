@@ -22,15 +22,16 @@ def run(*args, env=None, check=True, input=None):
     return p.returncode, out
 
 
-def small_scan(dest):
-    """The top third of the receipt sample (a grey PGM): real text, fast OCR."""
+def small_scan(dest, shift=0):
+    """The top third of the receipt sample (a grey PGM): real text, fast OCR.
+    Another shift (rows) gives another scan: other bytes, other result."""
     with open(os.path.join(ROOT, "samples", "receipt-a5-hungyen-200dpi-grey.pgm"), "rb") as f:
         data = f.read()
     m = re.match(rb"P5\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s", data)
     width, height, maxval = int(m.group(1)), int(m.group(2)), int(m.group(3))
     assert maxval < 256
     rows = height // 3
-    body = data[m.end():m.end() + width * rows]
+    body = data[m.end() + width * shift:m.end() + width * (shift + rows)]
     with open(dest, "wb") as f:
         f.write(b"P5\n# dpi=200\n%d %d\n255\n" % (width, rows) + body)
     return dest
