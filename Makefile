@@ -4,7 +4,7 @@ DESTDIR  ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1-openssl \
-            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl
+            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

@@ -165,20 +165,6 @@ static int parse_process(int argc, char **argv, int *nfiles, const char **langua
 	return -1;
 }
 
-static void signer_config_from(const struct sohoa_config *cfg, struct signer_config *sc)
-{
-	*sc = (struct signer_config){
-		.pkcs12 = cfg->signer_pkcs12,
-		.pkcs11_uri = cfg->signer_pkcs11_uri,
-		.pkcs11_module = cfg->signer_pkcs11_module,
-		.certificate = cfg->signer_certificate,
-		.pin_file = cfg->signer_pin_file,
-		.chain = cfg->signer_ca,
-		.tsa_url = cfg->signer_tsa_url,
-		.tsa_timeout_s = cfg->signer_tsa_timeout_s,
-	};
-}
-
 /* Filing needs the key: an expired certificate or a wrong PIN stops here,
  * before any OCR; a token not plugged in yet is waited for per scan. */
 static int prepare_signing(struct process_run *run, const struct sohoa_config *cfg)
@@ -190,7 +176,7 @@ static int prepare_signing(struct process_run *run, const struct sohoa_config *c
 		    cfg->file);
 		return EXIT_USAGE;
 	}
-	signer_config_from(cfg, &run->sc);
+	signer_config_from_cfg(cfg, &run->sc);
 	if (signer_xml_init(&e) < 0 ||
 	    (signer_open(&run->sc, &run->signer, &e) < 0 && !e.temporary)) {
 		fprintf(stderr, "sohoa: %s\n", e.msg);

@@ -26,6 +26,19 @@ extern char **environ;
 /* How soon to look again for a process known to be exiting. */
 #define REAP_POLL_MS 20
 
+/* What the pool keeps of a job it handed out. */
+struct running {
+	char *id, *original, *workdir;
+};
+
+static void running_free(struct running *r)
+{
+	free(r->id);
+	free(r->original);
+	free(r->workdir);
+	*r = (struct running){ 0 };
+}
+
 enum wstate { W_EMPTY, W_STARTING, W_IDLE, W_BUSY, W_DYING };
 static const char *const state_names[] = { "", "starting", "idle", "busy", "" };
 
@@ -36,7 +49,7 @@ struct worker {
 	struct buf in;         /* bytes read that are not a whole line yet */
 	uint64_t since_ms;     /* when the state began; 0: at the next pool_step */
 	uint64_t eof_ms;       /* when the socket closed under a live process */
-	char *job;             /* W_BUSY: the job's id */
+	struct running job;    /* W_BUSY */
 	char stage[16];
 	uint64_t progress_ms;  /* W_BUSY: the job's start or its last page */
 	uint64_t deadline_ms;  /* W_BUSY: 0 = no limit */
@@ -141,7 +154,7 @@ static void clear_slot(struct worker *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->in.data);
-	free(w->job);
+	running_free(&w->job);
 	*w = (struct worker){ .fd = -1, .state = W_EMPTY };
 }
 
@@ -212,13 +225,14 @@ void pool_stop(struct worker_pool *p, unsigned grace_ms)
 {
 	if (p == NULL)
 		return;
-	/* EOF alone stops an idle worker; SIGTERM a busy one. */
+	/* EOF lets an idle worker exit cleanly (signer closed); the others,
+	 * busy or still loading, are sent SIGTERM. */
 	for (unsigned i = 0; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		if (w->fd >= 0)
 			close(w->fd);
 		w->fd = -1;
-		if (w->pid > 0)
+		if (w->pid > 0 && w->state != W_IDLE)
 			kill(w->pid, SIGTERM);
 	}
 	wait_all(p, mono_ms() + grace_ms);
@@ -312,7 +326,7 @@ int pool_dispatch(struct worker_pool *p, const struct pool_job *j, uint64_t now_
 	}
 	uint64_t limit = (uint64_t)p->page_timeout_s * 1000;
 	w->state = W_BUSY;
-	w->job = xstrdup(j->id);
+	w->job = (struct running){ xstrdup(j->id), xstrdup(j->original), xstrdup(j->workdir) };
 	snprintf(w->stage, sizeof(w->stage), "decode");
 	w->since_ms = w->progress_ms = now_ms;
 	/* The first page counts twice: the engine warms up on it. */
@@ -352,12 +366,12 @@ static void start_failed(struct step *s)
 static void report(struct step *s, struct worker *w, enum wstate next,
     const struct job_report *r)
 {
-	char *job = w->job;
-	w->job = NULL;
+	struct running job = w->job;
+	w->job = (struct running){ 0 };
 	w->state = next;
 	w->since_ms = s->now;
 	s->fn(s->arg, r);
-	free(job);
+	running_free(&job);
 }
 
 /* Kills w; a job it was running is reported with `outcome` and `reason`. */
@@ -368,11 +382,11 @@ static void fail_worker(struct step *s, struct worker *w, enum job_outcome outco
 	if (w->state == W_STARTING)
 		start_failed(s);
 	log_warnx("worker %d%s%s: %s: killed", (int)w->pid, busy ? ", job " : "",
-	    busy ? w->job : "", reason);
+	    busy ? w->job.id : "", reason);
 	kill_worker(w);
 	if (!busy)
 		return;
-	struct job_report r = { .id = w->job, .outcome = outcome, .stage = w->stage,
+	struct job_report r = { .id = w->job.id, .outcome = outcome, .stage = w->stage,
 		.reason = reason, .result_json = "", .original = "", .pdf = "", .xml = "" };
 	report(s, w, W_DYING, &r);
 }
@@ -383,13 +397,29 @@ static const char *str_field(json_t *m, const char *key)
 	return v ? v : "";
 }
 
+static int inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0' &&
+	    strstr(path + n, "/../") == NULL;
+}
+
+/* A bug guard, not a boundary (workers run as the supervisor's user): the
+ * files named are the job's, so the archive files nothing else. */
+static int files_are_the_jobs(const struct running *job, const struct job_report *r)
+{
+	return inside(r->result_json, job->workdir) && inside(r->pdf, job->workdir) &&
+	    inside(r->xml, job->workdir) &&
+	    (strcmp(r->original, job->original) == 0 || inside(r->original, job->workdir));
+}
+
 static int on_outcome(struct step *s, struct worker *w, json_t *m)
 {
 	static const char *const names[] = { PROTO_DONE, PROTO_PERMANENT, PROTO_TEMPORARY };
 	static const enum job_outcome values[] = { JOB_DONE, JOB_PERMANENT, JOB_TEMPORARY };
 	const char *o = str_field(m, PROTO_OUTCOME);
 	struct job_report r = {
-		.id = w->job, .stage = str_field(m, PROTO_STAGE), .reason = str_field(m, PROTO_REASON),
+		.id = w->job.id, .stage = str_field(m, PROTO_STAGE), .reason = str_field(m, PROTO_REASON),
 		.result_json = str_field(m, "result_json"), .original = str_field(m, "original"),
 		.pdf = str_field(m, "pdf"), .xml = str_field(m, "xml"),
 	};
@@ -399,7 +429,7 @@ static int on_outcome(struct step *s, struct worker *w, json_t *m)
 	if (i == 3)
 		return -1;
 	r.outcome = values[i];
-	if (r.outcome == JOB_DONE && (!*r.result_json || !*r.original || !*r.pdf || !*r.xml))
+	if (r.outcome == JOB_DONE && !files_are_the_jobs(&w->job, &r))
 		return -1;
 	if (r.outcome != JOB_DONE && !*r.reason)
 		r.reason = "the worker gave no reason";
@@ -434,7 +464,7 @@ static int on_line(struct step *s, struct worker *w, const char *line)
 		rc = 0;
 		goto out;
 	}
-	if (w->state != W_BUSY || strcmp(str_field(m, PROTO_ID), w->job) != 0)
+	if (w->state != W_BUSY || strcmp(str_field(m, PROTO_ID), w->job.id) != 0)
 		goto out;
 	if (json_object_get(m, PROTO_OUTCOME) != NULL)
 		rc = on_outcome(s, w, m);
@@ -487,8 +517,8 @@ static void on_death(struct step *s, struct worker *w, int status)
 	char why[128];
 	describe_exit(status, why, sizeof(why));
 	if (w->state == W_BUSY) {
-		log_warnx("worker %d, job %s: %s", (int)w->pid, w->job, why);
-		struct job_report r = { .id = w->job, .outcome = JOB_CRASHED, .stage = w->stage,
+		log_warnx("worker %d, job %s: %s", (int)w->pid, w->job.id, why);
+		struct job_report r = { .id = w->job.id, .outcome = JOB_CRASHED, .stage = w->stage,
 			.reason = why, .result_json = "", .original = "", .pdf = "", .xml = "" };
 		report(s, w, W_DYING, &r);
 	} else if (w->state == W_STARTING) {
@@ -503,7 +533,9 @@ static void on_death(struct step *s, struct worker *w, int status)
 static void reap_and_limit(struct step *s, struct worker *w)
 {
 	int status;
-	if (w->pid > 0 && try_reap(w, &status)) {
+	if (w->pid <= 0)
+		return;
+	if (try_reap(w, &status)) {
 		on_death(s, w, status);
 		return;
 	}
@@ -575,7 +607,7 @@ json_t *pool_status(const struct worker_pool *p, uint64_t now_ms)
 		uint64_t age = w->since_ms && now_ms > w->since_ms ? (now_ms - w->since_ms) / 1000 : 0;
 		json_array_append_new(a, json_pack("{s:i, s:s, s:s?, s:s?, s:I}",
 		    "pid", (int)w->pid, "state", state_names[w->state],
-		    "job", busy ? w->job : NULL, "stage", busy ? w->stage : NULL,
+		    "job", busy ? w->job.id : NULL, "stage", busy ? w->stage : NULL,
 		    "age_s", (json_int_t)age));
 	}
 	return a;

@@ -35,5 +35,10 @@ echo
 echo "sohoa demo: \$ sohoa fsck"
 $S fsck
 echo
-echo "sohoa demo: the daemon (sohoa run: watch $DIR/inbox, spool, workers) is not implemented"
-echo "yet; until it is, scans are filed with:  $S process FILE..."
+echo
+echo "sohoa demo: now the daemon, in the foreground (Ctrl-C stops it; nothing is lost)."
+echo "  Drop scans into $DIR/inbox/, e.g. in another terminal:"
+echo "    cp samples/gialai-949-300dpi-g4.tif $DIR/inbox/"
+echo "  then watch them arrive:  $S status   /   $S search"
+echo "  Scans that cannot be read go to $DIR/quarantine/ with a reason.txt."
+exec $S run

@@ -350,3 +350,17 @@ out:
 	EVP_MD_CTX_free(ctx);
 	return rc;
 }
+
+void signer_config_from_cfg(const struct sohoa_config *cfg, struct signer_config *sc)
+{
+	*sc = (struct signer_config){
+		.pkcs12 = cfg->signer_pkcs12,
+		.pkcs11_uri = cfg->signer_pkcs11_uri,
+		.pkcs11_module = cfg->signer_pkcs11_module,
+		.certificate = cfg->signer_certificate,
+		.pin_file = cfg->signer_pin_file,
+		.chain = cfg->signer_ca,
+		.tsa_url = cfg->signer_tsa_url,
+		.tsa_timeout_s = cfg->signer_tsa_timeout_s,
+	};
+}

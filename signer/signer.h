@@ -20,6 +20,7 @@
 #include <libxml/tree.h>
 
 #include "common/common.h"
+#include "config/config.h"
 
 /* ---- the key provider --------------------------------------------------- */
 
@@ -38,6 +39,9 @@ struct signer_config {
 	const char *tsa_url;      /* RFC 3161 server; NULL = PAdES B-B, else B-T */
 	unsigned tsa_timeout_s;   /* 0 = 20 */
 };
+
+/* The [signer] section as a signer_config; it points into cfg. */
+void signer_config_from_cfg(const struct sohoa_config *cfg, struct signer_config *sc);
 
 struct signer;
 

@@ -1,6 +1,5 @@
 /*
  * The durable spool: folders as state (OpenSMTPD's queue).
- *   <spool>/lock                   flock(2): one daemon a spool
  *   <spool>/incoming/<id>/         an intake being copied; purged at open
  *   <spool>/incoming/.trash-<id>/  a job leaving the queue; purged at open
  *   <spool>/queue/<id>/            committed: original | pages/NNNN-name,
@@ -8,20 +7,19 @@
  * An intake commits by rename(incoming/<id>, queue/<id>) once every file and
  * directory under it is fsync'd; a job leaves by the rename of queue/<id>
  * back into incoming/. Either rename happened or it did not: a crash never
- * leaves half a job in queue/.
+ * leaves half a job in queue/. One process a spool: the supervisor holds a
+ * lock on it (spool_open purges incoming/).
  */
 #include "watchers/watchers.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,10 +34,10 @@
 #define PAGES_MAX 9999       /* the NNNN- prefix keeps the order up to here */
 #define PAGE_NAME_MAX 100
 #define COPY_CHUNK (1 << 20)
+#define NO_LINKS "%s is a symbolic link; sohoa does not follow links"
 
 struct spool {
 	char *dir, *incoming, *queue;
-	int lock_fd;
 	int64_t last_us;     /* time of the last id made: ids never go backwards */
 };
 
@@ -89,36 +87,45 @@ static int fsync_dir(const char *path, struct err *e)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* For a directory this code may just have made inside one that is not ours
+ * (and may not be readable): best effort. */
+static void sync_parent(const char *path)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
 }
 
-/* rm -rf, never following a symlink; what is already gone is fine. */
-static int remove_tree(const char *path, struct err *e)
+static int remove_all(const char *path, struct err *e)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0 && errno == ENOENT)
+	if (remove_tree(path) == 0)
 		return 0;
-	if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
-		err_set(e, "cannot remove %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	err_set(e, "cannot remove %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* [0-9A-Za-z._-]: safe in a file name on any system */
+static int plain_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    c == '.' || c == '_' || c == '-';
+}
+
+static int plain_span(const char *s)
+{
+	size_t n = 0;
+	while (s[n] != '\0' && plain_char(s[n]))
+		n++;
+	return s[n] == '\0' ? (int)n : -1;
 }
 
 static int valid_id(const char *id)
 {
-	size_t n = 0;
-	for (const char *p = id; *p != '\0'; p++, n++) {
-		char c = *p;
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
+	int n = plain_span(id);
 	return n > 0 && n < JOB_ID_MAX && id[0] != '.';
 }
 
@@ -133,10 +140,11 @@ static void new_id(struct spool *s, char id[JOB_ID_MAX])
 	s->last_us = us;
 	time_t vn = (time_t)(us / 1000000) + 7 * 3600;
 	struct tm tm;
-	char stamp[32];
+	char stamp[16];
 	gmtime_r(&vn, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	snprintf(id, JOB_ID_MAX, "%s.%06d-%ld", stamp, (int)(us % 1000000), (long)getpid());
+	snprintf(id, JOB_ID_MAX, "%s.%06u-%ld", stamp, (unsigned)(us % 1000000),
+	    (long)getpid());
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -229,13 +237,8 @@ static void json_set_path(json_t *o, const char *path)
 
 static int hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	const char *p = c != '\0' ? strchr("0123456789abcdef", c) : NULL;
+	return p != NULL ? (int)(p - "0123456789abcdef") : -1;
 }
 
 static char *json_get_path(json_t *o)
@@ -265,6 +268,18 @@ static char *json_dup(json_t *o, const char *key)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+/* Takes o; the text is the caller's. */
+static char *json_text_of(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (s == NULL)
+		fatalx("out of memory");
+	char *text = xasprintf("%s\n", s);
+	free(s);
+	return text;
+}
+
 /* job.json text for m, with `failures` in place of m->failures; caller frees. */
 static char *meta_dump(const struct job_meta *m, unsigned failures)
 {
@@ -280,13 +295,7 @@ static char *meta_dump(const struct job_meta *m, unsigned failures)
 	json_object_set_new(o, "source_mtime_ns", json_integer(m->source_mtime_ns));
 	json_object_set_new(o, "dossier", json_boolean(m->dossier));
 	json_object_set_new(o, "failures", json_integer(failures));
-	char *s = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	if (s == NULL)
-		fatalx("out of memory");
-	char *text = xasprintf("%s\n", s);
-	free(s);
-	return text;
+	return json_text_of(o);
 }
 
 static int meta_parse(const char *text, size_t len, struct job_meta *m, struct err *e)
@@ -440,11 +449,12 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct src_entry *)a)->name, ((const struct src_entry *)b)->name);
 }
 
-/* Not pages: what the watcher never offers either (editors' and scanners' temp files). */
+/* Not pages: the names the watcher always ignores (temp and system files). */
 static int ignored_page(const char *name)
 {
 	size_t n = strlen(name);
-	return name[0] == '.' || strncmp(name, "~$", 2) == 0 || strcasecmp(name, "Thumbs.db") == 0 ||
+	return name[0] == '.' || strncmp(name, "~$", 2) == 0 ||
+	    strcasecmp(name, "Thumbs.db") == 0 ||
 	    (n >= 4 && strcasecmp(name + n - 4, ".tmp") == 0) ||
 	    (n >= 5 && strcasecmp(name + n - 5, ".part") == 0);
 }
@@ -475,7 +485,8 @@ static int snapshot_folder(int dfd, const char *path, struct snapshot *sn, struc
 		if (S_ISREG(st.st_mode))
 			snapshot_add(sn, de->d_name, &st);
 		else
-			log_debug("spool: %s/%s is not a regular file; not a page", path, de->d_name);
+			log_debug("spool: %s/%s is not a regular file; not a page", path,
+			    de->d_name);
 	}
 	closedir(d);
 	if (sn->n > 0)
@@ -490,26 +501,24 @@ static char *page_name(size_t i, const char *name)
 	size_t n = strlen(name), k = 0;
 	if (n > PAGE_NAME_MAX)
 		name += n - PAGE_NAME_MAX;  /* keep the extension */
-	for (; *name != '\0'; name++) {
-		char c = *name;
-		int ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-		    (c >= 'a' && c <= 'z') || c == '.' || c == '-' || c == '_';
-		clean[k++] = ok ? c : '_';
-	}
+	for (; *name != '\0'; name++)
+		clean[k++] = plain_char(*name) ? *name : '_';
 	clean[k] = '\0';
 	return xasprintf("%04zu-%s", i + 1, clean);
 }
 
-/* Copies entry `name` of dfd to dst, provided it is still what sn saw. */
+/* Copies en->name (relative to dfd) to dst, provided it is still what was seen. */
 static int copy_entry(int dfd, const struct src_entry *en, const char *src, const char *dst,
     struct err *e)
 {
 	struct stat st;
 	struct src_stat now;
-	int fd = openat(dfd, en->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO swapped in must not hang the supervisor */
+	int fd = openat(dfd, en->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			err_set(e, "%s is a symbolic link; sohoa does not follow links", src);
+			err_set(e, NO_LINKS, src);
 		else
 			err_set(e, "cannot open %s: %s", src, strerror(errno));
 		return -1;
@@ -527,33 +536,668 @@ static int copy_entry(int dfd, const struct src_entry *en, const char *src, cons
 /* drop file -> job/original */
 static int take_file(const char *src, const char *job, struct snapshot *sn, struct err *e)
 {
-	int rc = -1;
 	struct stat st;
-	char *copy = xstrdup(src), *dst = xasprintf("%s/original", job);
-	const char *name = basename(copy);
-	int dfd = open(dirname(xstrdup(src)), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err_set(e, "cannot open the folder of %s: %s", src, strerror(errno));
-		goto out;
-	}
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (lstat(src, &st) < 0) {
 		err_set(e, "cannot read %s: %s", src, strerror(errno));
-		goto out;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		err_set(e, "%s is a symbolic link; sohoa does not follow links", src);
-		goto out;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err_set(e, "%s is not a regular file", src);
+		err_set(e, S_ISLNK(st.st_mode) ? NO_LINKS : "%s is not a regular file", src);
+		return -1;
+	}
+	char *dst = xasprintf("%s/original", job);
+	snapshot_add(sn, src, &st);
+	int rc = copy_entry(AT_FDCWD, &sn->v[0], src, dst, e);
+	free(dst);
+	return rc;
+}
+
+/* drop folder -> job/pages/NNNN-name, its regular files in name order */
+static int take_folder(const char *src, const char *job, struct snapshot *sn, struct err *e)
+{
+	int rc = -1;
+	struct stat st;
+	char *pages = xasprintf("%s/pages", job);
+	int dfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			err_set(e, "%s is a symbolic link or not a folder; sohoa does not"
+			    " follow links", src);
+		else
+			err_set(e, "cannot open folder %s: %s", src, strerror(errno));
 		goto out;
 	}
-	snapshot_add(sn, name, &st);
-	rc = copy_entry(dfd, &sn->v[0], src, dst, e);
+	if (fstat(dfd, &st) < 0) {
+		err_set(e, "cannot read folder %s: %s", src, strerror(errno));
+		goto out;
+	}
+	src_stat_of(&st, &sn->dir);
+	if (snapshot_folder(dfd, src, sn, e) < 0)
+		goto out;
+	if (sn->n == 0 || sn->n > PAGES_MAX) {
+		err_set(e, "folder %s has %zu files; a dossier has 1 to %d pages", src, sn->n,
+		    PAGES_MAX);
+		goto out;
+	}
+	if (mkdir(pages, SPOOL_DIR_MODE) < 0) {
+		err_io(e, errno, "create", pages);
+		goto out;
+	}
+	for (size_t i = 0; i < sn->n; i++) {
+		char *name = page_name(i, sn->v[i].name);
+		char *dst = xasprintf("%s/%s", pages, name);
+		char *from = xasprintf("%s/%s", src, sn->v[i].name);
+		int copied = copy_entry(dfd, &sn->v[i], from, dst, e);
+		free(name);
+		free(dst);
+		free(from);
+		if (copied < 0)
+			goto out;
+	}
+	rc = fsync_dir(pages, e);
 out:
 	if (dfd >= 0)
 		close(dfd);
-	free(copy);
+	free(pages);
+	return rc;
+}
+
+/* Is the source still what was copied? A folder's own mtime is not compared:
+ * temp files that are not pages come and go in it. */
+static int source_unchanged(const char *src, enum drop_kind kind, const struct snapshot *sn)
+{
+	struct stat st;
+	struct src_stat now;
+	struct snapshot again = { 0 };
+	struct err ignored;
+	int same = 0;
+	if (kind == DROP_FILE) {
+		if (lstat(src, &st) < 0)
+			return 0;
+		src_stat_of(&st, &now);
+		return src_same(&now, &sn->v[0].st);
+	}
+	int dfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &st) < 0 || st.st_dev != sn->dir.dev ||
+	    st.st_ino != sn->dir.ino)
+		goto out;
+	if (snapshot_folder(dfd, src, &again, &ignored) < 0 || again.n != sn->n)
+		goto out;
+	for (size_t i = 0; i < sn->n; i++)
+		if (strcmp(again.v[i].name, sn->v[i].name) != 0 ||
+		    !src_same(&again.v[i].st, &sn->v[i].st))
+			goto out;
+	same = 1;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	snapshot_free(&again);
+	return same;
+}
+
+static void set_default(char **field, const char *value)
+{
+	if (*field == NULL && value != NULL)
+		*field = xstrdup(value);
+}
+
+/* What the caller set of watch, agency_code, operator_name and procedure
+ * stays (it resolves the [sohoa] defaults); the rest comes from the drop. A
+ * folder's time is its newest, itself included: the supervisor compares the
+ * folder's own mtime with it before letting go of the drop. */
+static void fill_meta(struct job_meta *m, const char *id, const struct drop *d,
+    const struct snapshot *sn)
+{
+	const struct watch_config *w = d->watch;
+	char now[32];
+	time_iso8601_vn(time(NULL), now);
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	set_default(&m->watch, w != NULL && w->name != NULL ? w->name : "");
+	set_default(&m->agency_code, w != NULL ? w->agency_code : NULL);
+	set_default(&m->operator_name, w != NULL ? w->operator_name : NULL);
+	set_default(&m->procedure, w != NULL ? w->procedure : NULL);
+	free(m->source);
+	free(m->received_at);
+	m->source = xstrdup(d->path);
+	m->received_at = xstrdup(now);
+	m->dossier = d->kind == DROP_FOLDER;
+	m->source_size = 0;
+	m->source_mtime_ns = m->dossier ? sn->dir.mtime_ns : 0;
+	for (size_t i = 0; i < sn->n; i++) {
+		m->source_size += sn->v[i].st.size;
+		if (sn->v[i].st.mtime_ns > m->source_mtime_ns)
+			m->source_mtime_ns = sn->v[i].st.mtime_ns;
+	}
+}
+
+/* incoming/<id>, made here so no one else's; *path is the caller's. */
+static int make_job_dir(struct spool *s, char id[JOB_ID_MAX], char **path, struct err *e)
+{
+	for (int tries = 0;; tries++) {
+		new_id(s, id);
+		*path = xasprintf("%s/%s", s->incoming, id);
+		if (mkdir(*path, SPOOL_DIR_MODE) == 0)
+			return 0;
+		int errnum = errno;
+		if (errnum != EEXIST || tries == 2) {
+			err_io(e, errnum, "create", *path);
+			free(*path);
+			*path = NULL;
+			return -1;
+		}
+		free(*path);
+	}
+}
+
+/*
+ * Steps, and what a crash after each leaves:
+ *   mkdir incoming/<id>, copy, fsync files      incoming/<id>: purged at open
+ *   job.json, fsync it, <id>/, incoming/        same
+ *   source re-checked; rename into queue/       the commit
+ *   fsync queue/                                the commit made durable
+ * The source is only read: it stays in the drop folder until the job is
+ * archived, so a crash before the commit loses nothing.
+ */
+int spool_accept(struct spool *s, const struct drop *d, struct job_meta *meta, struct err *e)
+{
+	int rc = -1, committed = 0;
+	struct snapshot sn = { 0 };
+	char id[JOB_ID_MAX];
+	char *job = NULL, *json = NULL, *text = NULL, *dst = NULL;
+	if (make_job_dir(s, id, &job, e) < 0)
+		goto out;
+	if ((d->kind == DROP_FOLDER ? take_folder(d->path, job, &sn, e)
+	                            : take_file(d->path, job, &sn, e)) < 0)
+		goto out;
+	fill_meta(meta, id, d, &sn);
+	json = xasprintf("%s/job.json", job);
+	text = meta_dump(meta, meta->failures);
+	if (write_new_file(json, text, SPOOL_FILE_MODE, e) < 0 || fsync_dir(job, e) < 0 ||
+	    fsync_dir(s->incoming, e) < 0)
+		goto out;
+	if (!source_unchanged(d->path, d->kind, &sn)) {
+		err_changed(e, d->path);
+		goto out;
+	}
+	dst = xasprintf("%s/%s", s->queue, id);
+	/* never replaces: the id is new (monotonic time, pid; mkdir'd in incoming/) */
+	if (rename(job, dst) < 0) {
+		err_io(e, errno, "commit the job into", dst);
+		goto out;
+	}
+	committed = 1;
+	if (fsync_dir(s->queue, e) < 0)
+		goto out;
+	log_info("spool: %s taken as job %s", d->path, id);
+	rc = 0;
+out:
+	if (rc < 0) {
+		struct err ignored;
+		if (committed)  /* not durable: let it go, the drop is retried */
+			spool_done(s, id, &ignored);
+		else if (job != NULL)
+			remove_tree(job);
+		job_meta_clear(meta);
+	}
+	snapshot_free(&sn);
+	free(job);
+	free(json);
+	free(text);
 	free(dst);
 	return rc;
+}
+
+void job_meta_clear(struct job_meta *m)
+{
+	if (m == NULL)
+		return;
+	free(m->watch);
+	free(m->source);
+	free(m->agency_code);
+	free(m->operator_name);
+	free(m->procedure);
+	free(m->received_at);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- the spool ---------------------------------------------------------- */
+
+static int purge_incoming(struct spool *s, struct err *e)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+	if (list_names(s->incoming, 1, &names, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *path = xasprintf("%s/%s", s->incoming, names[i]);
+		if (strncmp(names[i], ".trash-", 7) == 0)
+			log_info("spool: removing %s, left by a finished job", path);
+		else
+			log_info("spool: purging %s, an intake cut short (taken again)", path);
+		rc = remove_all(path, e);
+		free(path);
+	}
+	free_names(names, n);
+	return rc < 0 ? -1 : fsync_dir(s->incoming, e);
+}
+
+int spool_open(const char *dir, struct spool **out, struct err *e)
+{
+	int rc = -1;
+	struct spool *s = xcalloc(1, sizeof(*s));
+	s->dir = xstrdup(dir);
+	s->incoming = xasprintf("%s/incoming", dir);
+	s->queue = xasprintf("%s/queue", dir);
+	*out = NULL;
+	if (dir_make(s->incoming, SPOOL_DIR_MODE, e) < 0 ||
+	    dir_make(s->queue, SPOOL_DIR_MODE, e) < 0)
+		goto out;
+	/* a job committed into a queue/ whose own entry was never synced could
+	 * vanish with it */
+	sync_parent(dir);
+	if (fsync_dir(dir, e) < 0 || fsync_dir(s->queue, e) < 0 || purge_incoming(s, e) < 0)
+		goto out;
+	*out = s;
+	rc = 0;
+out:
+	if (rc < 0) {
+		err_prefix(e, "spool %s", dir);
+		spool_close(s);
+	}
+	return rc;
+}
+
+void spool_close(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	free(s->dir);
+	free(s->incoming);
+	free(s->queue);
+	free(s);
+}
+
+int spool_walk(struct spool *s, int (*fn)(void *arg, const char *id), void *arg,
+    struct err *e)
+{
+	char **ids;
+	size_t n;
+	int rc = 0;
+	struct stat st;
+	if (list_names(s->queue, 0, &ids, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *json = xasprintf("%s/%s/job.json", s->queue, ids[i]);
+		if (!valid_id(ids[i]) || lstat(json, &st) < 0 || !S_ISREG(st.st_mode))
+			log_warnx("spool: %s/%s is not a job (no job.json); left alone",
+			    s->queue, ids[i]);
+		else if (fn(arg, ids[i]) != 0)
+			rc = -1;
+		free(json);
+	}
+	free_names(ids, n);
+	if (rc < 0 && e != NULL && e->msg[0] == '\0')
+		err_set(e, "walking the spool was stopped");
+	return rc;
+}
+
+int spool_load(struct spool *s, const char *id, struct job_meta *m, struct err *e)
+{
+	int rc = -1;
+	struct buf b = { 0 };
+	char *path = NULL;
+	memset(m, 0, sizeof(*m));
+	if (!valid_id(id)) {
+		err_set(e, "not a job id: %s", id);
+		goto out;
+	}
+	path = xasprintf("%s/%s/job.json", s->queue, id);
+	if (file_read_all(path, META_MAX, &b, e) < 0 || meta_parse(b.data, b.len, m, e) < 0) {
+		err_prefix(e, "%s", path);
+		goto out;
+	}
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	rc = 0;
+out:
+	if (rc < 0)
+		job_meta_clear(m);
+	free(b.data);
+	free(path);
+	return rc;
+}
+
+int spool_count_failure(struct spool *s, struct job_meta *m, struct err *e)
+{
+	if (!valid_id(m->id)) {
+		err_set(e, "not a job id: %s", m->id);
+		return -1;
+	}
+	char *path = xasprintf("%s/%s/job.json", s->queue, m->id);
+	char *text = meta_dump(m, m->failures + 1);
+	int rc = file_write_atomic(path, text, strlen(text), SPOOL_FILE_MODE, e);
+	if (rc == 0)
+		m->failures++;
+	free(path);
+	free(text);
+	return rc;
+}
+
+char *spool_original(const struct spool *s, const struct job_meta *m)
+{
+	return xasprintf("%s/%s/%s", s->queue, m->id, m->dossier ? "pages" : "original");
+}
+
+char *spool_work_dir(struct spool *s, const char *id, struct err *e)
+{
+	struct stat st;
+	if (!valid_id(id)) {
+		err_set(e, "not a job id: %s", id);
+		return NULL;
+	}
+	char *job = xasprintf("%s/%s", s->queue, id);
+	char *work = xasprintf("%s/work", job);
+	if (lstat(job, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, "no job %s in the spool", id);
+		goto fail;
+	}
+	if (mkdir(work, SPOOL_DIR_MODE) < 0 && errno != EEXIST) {
+		err_io(e, errno, "create", work);
+		goto fail;
+	}
+	free(job);
+	return work;
+fail:
+	free(job);
+	free(work);
+	return NULL;
+}
+
+/* Out of queue/ in one rename (the commit of the removal), then removed at
+ * leisure: a crash in between leaves the trash, purged at open. Done twice is
+ * done. */
+int spool_done(struct spool *s, const char *id, struct err *e)
+{
+	int rc = -1;
+	if (!valid_id(id)) {
+		err_set(e, "not a job id: %s", id);
+		return -1;
+	}
+	char *job = xasprintf("%s/%s", s->queue, id);
+	char *trash = xasprintf("%s/.trash-%s", s->incoming, id);
+	if (remove_all(trash, e) < 0)
+		goto out;
+	if (rename(job, trash) < 0) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			err_io(e, errno, "remove job", job);
+		goto out;
+	}
+	if (fsync_dir(s->queue, e) < 0)
+		goto out;
+	if (remove_tree(trash) < 0)
+		log_warn("spool: cannot remove %s; it goes at the next start", trash);
+	rc = 0;
+out:
+	free(job);
+	free(trash);
+	return rc;
+}
+
+/* ---- quarantine --------------------------------------------------------- */
+
+/* A hard link where it can (the queue's name goes with spool_done: a move
+ * that leaves the queue whole until the quarantine is committed), else a
+ * copy: the quarantine may be on another filesystem. */
+static int link_or_copy(const char *src, const char *dst, struct err *e)
+{
+	struct stat st;
+	if (link(src, dst) == 0) {
+		if (chmod(dst, QUAR_FILE_MODE) == 0)
+			return 0;
+		err_io(e, errno, "change the mode of", dst);
+		return -1;
+	}
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EOPNOTSUPP) {
+		err_io(e, errno, "link", dst);
+		return -1;
+	}
+	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_set(e, "cannot open %s: %s", src, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rc = copy_fd(fd, st.st_size, src, dst, QUAR_FILE_MODE, e);
+	close(fd);
+	return rc;
+}
+
+static int link_pages(const char *src, const char *dst, struct err *e)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+	if (mkdir(dst, QUAR_DIR_MODE) < 0) {
+		err_io(e, errno, "create", dst);
+		return -1;
+	}
+	if (list_names(src, 0, &names, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *from = xasprintf("%s/%s", src, names[i]);
+		char *to = xasprintf("%s/%s", dst, names[i]);
+		rc = link_or_copy(from, to, e);
+		free(from);
+		free(to);
+	}
+	free_names(names, n);
+	return rc < 0 ? -1 : fsync_dir(dst, e);
+}
+
+/* "original.tif" rather than "original": a person double-clicks it. */
+static char *kept_name(const struct job_meta *m)
+{
+	const char *base = strrchr(m->source, '/');
+	const char *dot = strrchr(base != NULL ? base : m->source, '.');
+	int n = dot != NULL ? plain_span(dot + 1) : -1;
+	if (m->dossier)
+		return xstrdup("pages");
+	if (n >= 1 && n <= 5)
+		return xasprintf("original%s", dot);
+	return xstrdup("original");
+}
+
+static char *reason_text(const struct job_meta *m, const char *stage, const char *reason,
+    const char *now, const char *kept)
+{
+	char *src = utf8_lossy(m->source), *watch = utf8_lossy(m->watch);
+	char *why = utf8_lossy(reason), *what = utf8_lossy(stage);
+	char *text = xasprintf("sohoa could not process this scan.\n\n"
+	    "%s %s   (from drop folder %s)\n"
+	    "Stage:  %s\nReason: %s\nTime:   %s\nJob:    %s\nKept:   %s%s\n\n"
+	    "What to do: scan the document again; this folder can be deleted once it has"
+	    " been.\n",
+	    m->dossier ? "Folder:" : "File:  ", src, watch, what, why, now, m->id, kept,
+	    m->dossier ? "/ here, the folder's files in their order" :
+	    " here, the scan as received");
+	free(src);
+	free(watch);
+	free(why);
+	free(what);
+	return text;
+}
+
+static char *quarantine_json(const struct job_meta *m, const char *stage, const char *reason,
+    const char *now, const char *kept)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(m->id));
+	json_set_path(o, m->source);
+	json_object_set_new(o, "watch", json_text(m->watch));
+	json_object_set_new(o, "stage", json_text(stage));
+	json_object_set_new(o, "reason", json_text(reason));
+	json_object_set_new(o, "time", json_string(now));
+	json_object_set_new(o, "received_at", json_text(m->received_at));
+	json_object_set_new(o, "kept", json_string(kept));
+	return json_text_of(o);
+}
+
+static int write_in(const char *dir, const char *name, const char *text, struct err *e)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int rc = write_new_file(path, text, QUAR_FILE_MODE, e);
+	free(path);
+	return rc;
+}
+
+/* staging -> <qdir>/<id>, the quarantine's commit. One there already is from
+ * a try whose queue entry outlived it (a crash): replaced, the job being safe
+ * in the queue meanwhile. */
+static int publish(const char *staging, const char *qdir, const char *id, struct err *e)
+{
+	char *final = xasprintf("%s/%s", qdir, id);
+	int rc = remove_all(final, e);
+	if (rc == 0 && rename(staging, final) < 0) {
+		err_io(e, errno, "create", final);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = fsync_dir(qdir, e);
+	free(final);
+	return rc;
+}
+
+/* Built in <qdir>/.incoming-<id>, published by one rename, and only then let
+ * go of in the queue: a crash anywhere leaves the job in the queue (replayed)
+ * or in the quarantine, or, for a moment, in both. */
+int spool_quarantine(struct spool *s, const struct job_meta *m, const char *quarantine_dir,
+    const char *stage, const char *reason, struct err *e)
+{
+	int rc = -1;
+	char now[32];
+	char *staging = NULL, *kept = NULL, *from = NULL, *to = NULL;
+	char *text = NULL, *json = NULL;
+	if (!valid_id(m->id) || m->source == NULL) {
+		err_set(e, "not a job: %s", m->id);
+		goto out;
+	}
+	stage = stage != NULL ? stage : "";
+	reason = reason != NULL ? reason : "";
+	time_iso8601_vn(time(NULL), now);
+	staging = xasprintf("%s/.incoming-%s", quarantine_dir, m->id);
+	kept = kept_name(m);
+	if (dir_make(quarantine_dir, QUAR_DIR_MODE, e) < 0 || remove_all(staging, e) < 0)
+		goto out;
+	sync_parent(quarantine_dir);
+	if (mkdir(staging, QUAR_DIR_MODE) < 0) {
+		err_io(e, errno, "create", staging);
+		goto out;
+	}
+	from = spool_original(s, m);
+	to = xasprintf("%s/%s", staging, kept);
+	if ((m->dossier ? link_pages(from, to, e) : link_or_copy(from, to, e)) < 0)
+		goto out;
+	free(from);
+	free(to);
+	from = xasprintf("%s/%s/job.json", s->queue, m->id);
+	to = xasprintf("%s/job.json", staging);
+	text = reason_text(m, stage, reason, now, kept);
+	json = quarantine_json(m, stage, reason, now, kept);
+	if (link_or_copy(from, to, e) < 0 || write_in(staging, "reason.txt", text, e) < 0 ||
+	    write_in(staging, "quarantine.json", json, e) < 0 || fsync_dir(staging, e) < 0 ||
+	    publish(staging, quarantine_dir, m->id, e) < 0)
+		goto out;
+	log_warnx("spool: job %s (%s) quarantined in %s/%s: %s: %s", m->id, m->source,
+	    quarantine_dir, m->id, stage, reason);
+	rc = spool_done(s, m->id, e);
+out:
+	if (rc < 0 && staging != NULL)
+		remove_tree(staging);
+	free(staging);
+	free(kept);
+	free(from);
+	free(to);
+	free(text);
+	free(json);
+	return rc;
+}
+
+/* What is known of <qdir>/<name>: its quarantine.json, else its name and time. */
+static json_t *quarantine_entry(const char *qdir, const char *name, const struct stat *st)
+{
+	static const char *const keys[] = {
+		"id", "source", "watch", "stage", "reason", "time" };
+	struct buf b = { 0 };
+	struct err e = { 0 };
+	json_error_t je;
+	json_t *q = NULL, *out = json_object();
+	char when[32], *path = xasprintf("%s/%s/quarantine.json", qdir, name);
+	if (file_read_all(path, META_MAX, &b, &e) == 0) {
+		q = json_loadb(b.data, b.len, 0, &je);  /* json_is_object() evaluates twice */
+		if (!json_is_object(q))
+			snprintf(e.msg, sizeof(e.msg), "%s",
+			    q == NULL ? je.text : "not an object");
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(q, keys[i]);
+		json_object_set_new(out, keys[i],
+		    json_is_string(v) ? json_incref(v) : json_null());
+	}
+	if (!json_is_object(q)) {
+		char *why = xasprintf("no readable quarantine.json (%s); see reason.txt",
+		    e.msg);
+		json_object_set_new(out, "reason", json_text(why));
+		free(why);
+	}
+	if (!json_is_string(json_object_get(out, "id")))
+		json_object_set_new(out, "id", json_text(name));
+	if (!json_is_string(json_object_get(out, "time"))) {
+		time_iso8601_vn(st->st_mtime, when);
+		json_object_set_new(out, "time", json_string(when));
+	}
+	json_decref(q);
+	free(b.data);
+	free(path);
+	return out;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(y, "time")),
+	    json_string_value(json_object_get(x, "time")));
+	return c != 0 ? c
+	              : strcmp(json_string_value(json_object_get(y, "id")),
+	                    json_string_value(json_object_get(x, "id")));
+}
+
+json_t *quarantine_list(const char *quarantine_dir)
+{
+	json_t *list = json_array();
+	json_t **v = NULL;
+	char **names;
+	size_t n, k = 0;
+	struct err e = { 0 };
+	struct stat st;
+	if (list_names(quarantine_dir, 0, &names, &n, &e) < 0) {
+		if (access(quarantine_dir, F_OK) == 0)
+			log_warnx("quarantine: %s", e.msg);
+		return list;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		char *dir = xasprintf("%s/%s", quarantine_dir, names[i]);
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			v[k++] = quarantine_entry(quarantine_dir, names[i], &st);
+		free(dir);
+	}
+	qsort(v, k, sizeof(*v), newest_first);
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+	free_names(names, n);
+	return list;
 }

@@ -7,14 +7,10 @@
 
 #include "watchers.h"
 
-#define MISSING_RETRY_MS 2000 /* a gone drop folder is looked for this often */
+#define MISSING_RETRY_MS 2000 /* a drop folder is looked at this often */
 #define RECHECK_POLL_MS 1000
 
-enum folder_state {
-	F_WATCHING,
-	F_MISSING,
-	F_ALIAS,  /* the same folder as another [watch]: its events go there */
-};
+enum folder_state { F_WATCHING, F_MISSING };
 
 struct folder {             /* one [watch NAME] */
 	const struct watch_config *wc;
@@ -22,7 +18,9 @@ struct folder {             /* one [watch NAME] */
 	int wd;                 /* -1 unless F_WATCHING */
 	enum folder_state state;
 	time_t since;
-	uint64_t retry_ms;      /* F_MISSING: next look */
+	dev_t dev;              /* F_WATCHING: what the path led to */
+	ino_t ino;
+	uint64_t retry_ms;      /* next look: back yet? still there? */
 	int need_scan;          /* offer what is there at the next step */
 };
 
@@ -49,7 +47,8 @@ struct pending {
 
 struct watcher {
 	int fd;
-	struct watch_options o;
+	struct watch_options o; /* but o.ignore is NULL: */
+	char **ignore;          /* our copy of the patterns */
 	struct folder **folders;
 	size_t nfolders;
 	struct dossier *dossiers;
@@ -58,14 +57,12 @@ struct watcher {
 	size_t npend, cappend;
 	char **refused;         /* paths already logged as not taken */
 	size_t nrefused;
-	int started;
 	uint64_t now;           /* of the current step or call */
 	drop_ready_fn ready;    /* of the current step */
 	void *arg;
 };
 
-/* watch_pend.c */
-uint64_t watch_hash(const char *s);
+/* watch_timers.c */
 struct pending *pend_find(struct watcher *w, const char *path, enum pend_kind kind);
 /* Creates or re-arms the timer of (path, kind) at due_ms. */
 struct pending *pend_arm(struct watcher *w, struct folder *f, const char *path,
@@ -80,8 +77,14 @@ int pend_run(struct watcher *w);
 /* watch.c, for the timers */
 /* Offers path as it is now: a regular file, or a folder with files in it. */
 void watch_offer(struct watcher *w, struct folder *f, const char *path);
-/* What a drop is now: 0 and its kind, size and mtime; -1 if it is no drop. */
-int watch_measure(const char *path, enum drop_kind *kind, off_t *size, int64_t *mtime_ns);
+/*
+ * What path is now (lstat into *st, st_mode 0 if gone): its kind, size and
+ * mtime; a folder counts the pages the spool would take (regular files, names
+ * not ignored) and its own mtime too. Returns 1 for a regular file, the number
+ * of pages for a folder, -1 for anything else.
+ */
+int watch_measure(const struct watcher *w, const char *path, struct stat *st,
+    enum drop_kind *kind, off_t *size, int64_t *mtime_ns);
 struct folder *watch_folder_of(const struct watcher *w, const char *path);
 /* s made printable (control and non-UTF-8 bytes as \xNN); caller frees. */
 char *watch_esc(const char *s);
