@@ -122,8 +122,17 @@ int cmd_status(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "usage: sohoa [-c FILE] status [--json]\n");
 		return EXIT_USAGE;
 	}
-	if (cli_load_config(g, 1, &cfg) < 0)
+	/* Only the spool is needed: a drop folder gone missing (which status
+	 * should show) must not stop it. */
+	const char *path = g->config_path ? g->config_path : config_default_path();
+	struct config_problems problems = { 0 };
+	if (path == NULL) {
+		fprintf(stderr, "sohoa status: no configuration file: give -c FILE\n");
+		config_defaults(&cfg);
 		goto out;
+	}
+	config_load(path, &cfg, &problems);
+	config_problems_free(&problems);
 	if (status_query(cfg.spool_dir, &st, &e) < 0) {
 		fprintf(stderr, "sohoa status: %s\n", e.msg);
 		rc = EXIT_NEGATIVE;

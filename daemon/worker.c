@@ -35,7 +35,6 @@ struct intake {
 	int dossier;
 };
 
-/* Same mapping as `sohoa process` (cli/cmd_process.c). */
 /* Takes a reference to msg. A write that fails means the supervisor is gone. */
 static void send_msg(struct worker_ctx *c, json_t *msg)
 {
@@ -297,18 +296,20 @@ static int parse_intake(char *line, struct intake *in)
 /*
  * Test hooks, for the crash tests only (a decoder that crashes is retried
  * once, then quarantined; a hung one is killed). Off unless the variable is
- * set: SOHOA_TEST_ABORT_ON=<substring> aborts, SOHOA_TEST_HANG_ON=<substring>
- * sleeps forever, when the job's original path contains the substring.
+ * set: SOHOA_TEST_ABORT_ON=<name> aborts, SOHOA_TEST_HANG_ON=<name> sleeps
+ * forever, for a job from the [watch <name>] drop folder (the spool's copy
+ * has no name a test could choose).
  */
 static void test_hooks(const struct intake *in)
 {
 	const char *abort_on = getenv("SOHOA_TEST_ABORT_ON");
 	const char *hang_on = getenv("SOHOA_TEST_HANG_ON");
-	if (abort_on != NULL && *abort_on && strstr(in->original, abort_on) != NULL) {
+	const char *watch = in->watch != NULL ? in->watch : "";
+	if (abort_on != NULL && *abort_on && strcmp(watch, abort_on) == 0) {
 		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* a crash, not a core file */
 		abort();
 	}
-	while (hang_on != NULL && *hang_on && strstr(in->original, hang_on) != NULL)
+	while (hang_on != NULL && *hang_on && strcmp(watch, hang_on) == 0)
 		pause();
 }
 

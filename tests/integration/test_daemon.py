@@ -211,7 +211,7 @@ def a_worker_killed_during_ocr_is_replaced_and_its_job_archived():
 @test
 def a_scan_that_crashes_its_worker_is_quarantined_after_two_tries():
     def run(d):
-        d.scan(name="crashme.pgm")
+        d.scan("quay-3", name="crashme.pgm")
         d.until(lambda: len(d.quarantined()) == 1, 120, "the quarantine")
         q = d.quarantined()[0]
         assert q["stage"] == "worker" and "twice" in q["reason"], q
@@ -220,7 +220,7 @@ def a_scan_that_crashes_its_worker_is_quarantined_after_two_tries():
         assert "crashme.pgm" in reason, reason
         d.scan(name="next.pgm")
         d.archived(1)
-    with_daemon(run, env={"SOHOA_TEST_ABORT_ON": "crashme"})
+    with_daemon(run, env={"SOHOA_TEST_ABORT_ON": "quay-3"})
 
 
 @test
