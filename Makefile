@@ -80,6 +80,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bin/sohoa $(release_TOOLS)
 	@sh bench/bench.sh bin/sohoa
 	@$(PYTHON) bench/signing.py build/release/tools
+	@$(PYTHON) bench/daemon.py bin/sohoa
 	@sh bench/archive.sh build/release/tools
 
 samples:

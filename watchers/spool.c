@@ -9,8 +9,9 @@
  * back into incoming/. Either rename happened or it did not: a crash never
  * leaves half a job in queue/. One process a spool: the supervisor holds a
  * lock on it (spool_open purges incoming/).
+ * job.json is read and written by job_meta.c; the quarantine is quarantine.c.
  */
-#include "watchers/watchers.h"
+#include "watchers/spool_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,22 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <utf8proc.h>
-
 #define SPOOL_DIR_MODE 0700
 #define SPOOL_FILE_MODE 0600
-#define QUAR_DIR_MODE 0750   /* for a person to look into */
-#define QUAR_FILE_MODE 0640
-#define META_MAX (1 << 20)
 #define PAGES_MAX 9999       /* the NNNN- prefix keeps the order up to here */
 #define PAGE_NAME_MAX 100
 #define COPY_CHUNK (1 << 20)
 #define NO_LINKS "%s is a symbolic link; sohoa does not follow links"
-
-struct spool {
-	char *dir, *incoming, *queue;
-	int64_t last_us;     /* time of the last id made: ids never go backwards */
-};
 
 /* What was copied, to see afterwards whether the source changed meanwhile. */
 struct src_stat {
@@ -61,7 +52,7 @@ struct snapshot {
 /* ---- small helpers ------------------------------------------------------ */
 
 /* Disk full passes once someone makes room: the intake is retried, never lost. */
-static void err_io(struct err *e, int errnum, const char *what, const char *path)
+void spool_err_io(struct err *e, int errnum, const char *what, const char *path)
 {
 	if (errnum == ENOSPC || errnum == EDQUOT)
 		err_temporary(e, "cannot %s %s: %s", what, path, strerror(errnum));
@@ -74,11 +65,11 @@ static void err_changed(struct err *e, const char *src)
 	err_temporary(e, "%s changed while being copied; will be taken again", src);
 }
 
-static int fsync_dir(const char *path, struct err *e)
+int spool_fsync_dir(const char *path, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0) {
-		err_io(e, errno, "sync directory", path);
+		spool_err_io(e, errno, "sync directory", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -89,7 +80,7 @@ static int fsync_dir(const char *path, struct err *e)
 
 /* For a directory this code may just have made inside one that is not ours
  * (and may not be readable): best effort. */
-static void sync_parent(const char *path)
+void spool_sync_parent(const char *path)
 {
 	char *copy = xstrdup(path);
 	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,7 +91,7 @@ static void sync_parent(const char *path)
 	free(copy);
 }
 
-static int remove_all(const char *path, struct err *e)
+int spool_remove_all(const char *path, struct err *e)
 {
 	if (remove_tree(path) == 0)
 		return 0;
@@ -115,7 +106,7 @@ static int plain_char(char c)
 	    c == '.' || c == '_' || c == '-';
 }
 
-static int plain_span(const char *s)
+int spool_plain_span(const char *s)
 {
 	size_t n = 0;
 	while (s[n] != '\0' && plain_char(s[n]))
@@ -123,9 +114,9 @@ static int plain_span(const char *s)
 	return s[n] == '\0' ? (int)n : -1;
 }
 
-static int valid_id(const char *id)
+int spool_valid_id(const char *id)
 {
-	int n = plain_span(id);
+	int n = spool_plain_span(id);
 	return n > 0 && n < JOB_ID_MAX && id[0] != '.';
 }
 
@@ -152,7 +143,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **v, size_t n)
+void spool_free_names(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -160,7 +151,7 @@ static void free_names(char **v, size_t n)
 }
 
 /* The names in dir (without . and ..; dot-names only if with_dot), sorted. */
-static int list_names(const char *dir, int with_dot, char ***out, size_t *n, struct err *e)
+int spool_list_names(const char *dir, int with_dot, char ***out, size_t *n, struct err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -183,149 +174,6 @@ static int list_names(const char *dir, int with_dot, char ***out, size_t *n, str
 	return 0;
 }
 
-/* ---- text: UTF-8, JSON -------------------------------------------------- */
-
-/* s with every byte that is not part of valid UTF-8 shown as U+FFFD; caller frees. */
-static char *utf8_lossy(const char *s)
-{
-	struct buf b = { 0 };
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)(s != NULL ? s : "");
-	while (*p != '\0') {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
-		if (k <= 0) {
-			buf_append(&b, "\xef\xbf\xbd", 3);
-			k = 1;
-		} else {
-			buf_append(&b, p, (size_t)k);
-		}
-		p += k;
-	}
-	buf_append(&b, "", 1);
-	return b.data;
-}
-
-static json_t *json_text(const char *s)
-{
-	if (s == NULL)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j == NULL) {
-		char *lossy = utf8_lossy(s);
-		j = json_string(lossy);
-		free(lossy);
-	}
-	return j;
-}
-
-/* A path is bytes: "source" for people, plus "source_hex" exactly when the
- * bytes are not UTF-8, so any path comes back as it was. */
-static void json_set_path(json_t *o, const char *path)
-{
-	json_t *j = json_string(path);
-	if (j != NULL) {
-		json_object_set_new(o, "source", j);
-		return;
-	}
-	size_t n = strlen(path);
-	char *hex = xmalloc(2 * n + 1);
-	hex_encode((const unsigned char *)path, n, hex);
-	json_object_set_new(o, "source", json_text(path));
-	json_object_set_new(o, "source_hex", json_string(hex));
-	free(hex);
-}
-
-static int hex_digit(char c)
-{
-	const char *p = c != '\0' ? strchr("0123456789abcdef", c) : NULL;
-	return p != NULL ? (int)(p - "0123456789abcdef") : -1;
-}
-
-static char *json_get_path(json_t *o)
-{
-	const char *hex = json_string_value(json_object_get(o, "source_hex"));
-	if (hex == NULL) {
-		const char *s = json_string_value(json_object_get(o, "source"));
-		return s != NULL ? xstrdup(s) : NULL;
-	}
-	size_t n = strlen(hex) / 2;
-	char *out = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0 || (hi | lo) == 0) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (char)(hi << 4 | lo);
-	}
-	out[n] = '\0';
-	return strlen(hex) % 2 == 0 ? out : (free(out), NULL);
-}
-
-static char *json_dup(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
-/* Takes o; the text is the caller's. */
-static char *json_text_of(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	if (s == NULL)
-		fatalx("out of memory");
-	char *text = xasprintf("%s\n", s);
-	free(s);
-	return text;
-}
-
-/* job.json text for m, with `failures` in place of m->failures; caller frees. */
-static char *meta_dump(const struct job_meta *m, unsigned failures)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	json_object_set_new(o, "watch", json_text(m->watch));
-	json_set_path(o, m->source);
-	json_object_set_new(o, "agency_code", json_text(m->agency_code));
-	json_object_set_new(o, "operator_name", json_text(m->operator_name));
-	json_object_set_new(o, "procedure", json_text(m->procedure));
-	json_object_set_new(o, "received_at", json_text(m->received_at));
-	json_object_set_new(o, "source_size", json_integer(m->source_size));
-	json_object_set_new(o, "source_mtime_ns", json_integer(m->source_mtime_ns));
-	json_object_set_new(o, "dossier", json_boolean(m->dossier));
-	json_object_set_new(o, "failures", json_integer(failures));
-	return json_text_of(o);
-}
-
-static int meta_parse(const char *text, size_t len, struct job_meta *m, struct err *e)
-{
-	json_error_t je;
-	json_t *o = json_loadb(text, len, 0, &je);
-	if (!json_is_object(o)) {
-		err_set(e, "not a job description: %s", o == NULL ? je.text : "not an object");
-		json_decref(o);
-		return -1;
-	}
-	m->watch = json_dup(o, "watch");
-	m->source = json_get_path(o);
-	m->agency_code = json_dup(o, "agency_code");
-	m->operator_name = json_dup(o, "operator_name");
-	m->procedure = json_dup(o, "procedure");
-	m->received_at = json_dup(o, "received_at");
-	m->source_size = json_integer_value(json_object_get(o, "source_size"));
-	m->source_mtime_ns = json_integer_value(json_object_get(o, "source_mtime_ns"));
-	m->dossier = json_is_true(json_object_get(o, "dossier"));
-	json_int_t f = json_integer_value(json_object_get(o, "failures"));
-	m->failures = f > 0 ? (unsigned)f : 0;
-	json_decref(o);
-	if (m->watch == NULL || m->source == NULL || m->received_at == NULL) {
-		err_set(e, "job description without watch, source or received_at");
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- durable files ------------------------------------------------------ */
 
 static int write_all(int fd, const void *data, size_t len, const char *path, struct err *e)
@@ -336,7 +184,7 @@ static int write_all(int fd, const void *data, size_t len, const char *path, str
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			err_io(e, errno, "write", path);
+			spool_err_io(e, errno, "write", path);
 			return -1;
 		}
 		p += n;
@@ -349,23 +197,23 @@ static int write_all(int fd, const void *data, size_t len, const char *path, str
 static int finish_file(int fd, const char *path, struct err *e)
 {
 	if (fsync(fd) < 0) {
-		err_io(e, errno, "sync", path);
+		spool_err_io(e, errno, "sync", path);
 		close(fd);
 		return -1;
 	}
 	if (close(fd) < 0) {
-		err_io(e, errno, "close", path);
+		spool_err_io(e, errno, "close", path);
 		return -1;
 	}
 	return 0;
 }
 
 /* A new file (never an existing one) holding data, fsync'd. */
-static int write_new_file(const char *path, const char *data, unsigned mode, struct err *e)
+int spool_write_new_file(const char *path, const char *data, unsigned mode, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
-		err_io(e, errno, "create", path);
+		spool_err_io(e, errno, "create", path);
 		return -1;
 	}
 	if (write_all(fd, data, strlen(data), path, e) < 0) {
@@ -377,14 +225,14 @@ static int write_new_file(const char *path, const char *data, unsigned mode, str
 
 /* Copies exactly `size` bytes of `in` into a new file dst, fsync'd. A source
  * that ends early has changed under us. */
-static int copy_fd(int in, off_t size, const char *src, const char *dst, unsigned mode,
+int spool_copy_fd(int in, off_t size, const char *src, const char *dst, unsigned mode,
     struct err *e)
 {
 	int rc = -1;
 	char *chunk = xmalloc(COPY_CHUNK);
 	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
-		err_io(e, errno, "create", dst);
+		spool_err_io(e, errno, "create", dst);
 		goto out;
 	}
 	for (off_t left = size; left > 0;) {
@@ -528,7 +376,7 @@ static int copy_entry(int dfd, const struct src_entry *en, const char *src, cons
 		err_changed(e, src);
 		return -1;
 	}
-	int rc = copy_fd(fd, st.st_size, src, dst, SPOOL_FILE_MODE, e);
+	int rc = spool_copy_fd(fd, st.st_size, src, dst, SPOOL_FILE_MODE, e);
 	close(fd);
 	return rc;
 }
@@ -580,7 +428,7 @@ static int take_folder(const char *src, const char *job, struct snapshot *sn, st
 		goto out;
 	}
 	if (mkdir(pages, SPOOL_DIR_MODE) < 0) {
-		err_io(e, errno, "create", pages);
+		spool_err_io(e, errno, "create", pages);
 		goto out;
 	}
 	for (size_t i = 0; i < sn->n; i++) {
@@ -594,7 +442,7 @@ static int take_folder(const char *src, const char *job, struct snapshot *sn, st
 		if (copied < 0)
 			goto out;
 	}
-	rc = fsync_dir(pages, e);
+	rc = spool_fsync_dir(pages, e);
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -680,7 +528,7 @@ static int make_job_dir(struct spool *s, char id[JOB_ID_MAX], char **path, struc
 			return 0;
 		int errnum = errno;
 		if (errnum != EEXIST || tries == 2) {
-			err_io(e, errnum, "create", *path);
+			spool_err_io(e, errnum, "create", *path);
 			free(*path);
 			*path = NULL;
 			return -1;
@@ -711,9 +559,9 @@ int spool_accept(struct spool *s, const struct drop *d, struct job_meta *meta, s
 		goto out;
 	fill_meta(meta, id, d, &sn);
 	json = xasprintf("%s/job.json", job);
-	text = meta_dump(meta, meta->failures);
-	if (write_new_file(json, text, SPOOL_FILE_MODE, e) < 0 || fsync_dir(job, e) < 0 ||
-	    fsync_dir(s->incoming, e) < 0)
+	text = job_meta_dump(meta, meta->failures);
+	if (spool_write_new_file(json, text, SPOOL_FILE_MODE, e) < 0 ||
+	    spool_fsync_dir(job, e) < 0 || spool_fsync_dir(s->incoming, e) < 0)
 		goto out;
 	if (!source_unchanged(d->path, d->kind, &sn)) {
 		err_changed(e, d->path);
@@ -722,11 +570,11 @@ int spool_accept(struct spool *s, const struct drop *d, struct job_meta *meta, s
 	dst = xasprintf("%s/%s", s->queue, id);
 	/* never replaces: the id is new (monotonic time, pid; mkdir'd in incoming/) */
 	if (rename(job, dst) < 0) {
-		err_io(e, errno, "commit the job into", dst);
+		spool_err_io(e, errno, "commit the job into", dst);
 		goto out;
 	}
 	committed = 1;
-	if (fsync_dir(s->queue, e) < 0)
+	if (spool_fsync_dir(s->queue, e) < 0)
 		goto out;
 	log_info("spool: %s taken as job %s", d->path, id);
 	rc = 0;
@@ -747,19 +595,6 @@ out:
 	return rc;
 }
 
-void job_meta_clear(struct job_meta *m)
-{
-	if (m == NULL)
-		return;
-	free(m->watch);
-	free(m->source);
-	free(m->agency_code);
-	free(m->operator_name);
-	free(m->procedure);
-	free(m->received_at);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the spool ---------------------------------------------------------- */
 
 static int purge_incoming(struct spool *s, struct err *e)
@@ -767,7 +602,7 @@ static int purge_incoming(struct spool *s, struct err *e)
 	char **names;
 	size_t n;
 	int rc = 0;
-	if (list_names(s->incoming, 1, &names, &n, e) < 0)
+	if (spool_list_names(s->incoming, 1, &names, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *path = xasprintf("%s/%s", s->incoming, names[i]);
@@ -775,11 +610,11 @@ static int purge_incoming(struct spool *s, struct err *e)
 			log_info("spool: removing %s, left by a finished job", path);
 		else
 			log_info("spool: purging %s, an intake cut short (taken again)", path);
-		rc = remove_all(path, e);
+		rc = spool_remove_all(path, e);
 		free(path);
 	}
-	free_names(names, n);
-	return rc < 0 ? -1 : fsync_dir(s->incoming, e);
+	spool_free_names(names, n);
+	return rc < 0 ? -1 : spool_fsync_dir(s->incoming, e);
 }
 
 int spool_open(const char *dir, struct spool **out, struct err *e)
@@ -795,8 +630,9 @@ int spool_open(const char *dir, struct spool **out, struct err *e)
 		goto out;
 	/* a job committed into a queue/ whose own entry was never synced could
 	 * vanish with it */
-	sync_parent(dir);
-	if (fsync_dir(dir, e) < 0 || fsync_dir(s->queue, e) < 0 || purge_incoming(s, e) < 0)
+	spool_sync_parent(dir);
+	if (spool_fsync_dir(dir, e) < 0 || spool_fsync_dir(s->queue, e) < 0 ||
+	    purge_incoming(s, e) < 0)
 		goto out;
 	*out = s;
 	rc = 0;
@@ -825,18 +661,18 @@ int spool_walk(struct spool *s, int (*fn)(void *arg, const char *id), void *arg,
 	size_t n;
 	int rc = 0;
 	struct stat st;
-	if (list_names(s->queue, 0, &ids, &n, e) < 0)
+	if (spool_list_names(s->queue, 0, &ids, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *json = xasprintf("%s/%s/job.json", s->queue, ids[i]);
-		if (!valid_id(ids[i]) || lstat(json, &st) < 0 || !S_ISREG(st.st_mode))
+		if (!spool_valid_id(ids[i]) || lstat(json, &st) < 0 || !S_ISREG(st.st_mode))
 			log_warnx("spool: %s/%s is not a job (no job.json); left alone",
 			    s->queue, ids[i]);
 		else if (fn(arg, ids[i]) != 0)
 			rc = -1;
 		free(json);
 	}
-	free_names(ids, n);
+	spool_free_names(ids, n);
 	if (rc < 0 && e != NULL && e->msg[0] == '\0')
 		err_set(e, "walking the spool was stopped");
 	return rc;
@@ -848,12 +684,13 @@ int spool_load(struct spool *s, const char *id, struct job_meta *m, struct err *
 	struct buf b = { 0 };
 	char *path = NULL;
 	memset(m, 0, sizeof(*m));
-	if (!valid_id(id)) {
+	if (!spool_valid_id(id)) {
 		err_set(e, "not a job id: %s", id);
 		goto out;
 	}
 	path = xasprintf("%s/%s/job.json", s->queue, id);
-	if (file_read_all(path, META_MAX, &b, e) < 0 || meta_parse(b.data, b.len, m, e) < 0) {
+	if (file_read_all(path, META_MAX, &b, e) < 0 ||
+	    job_meta_parse(b.data, b.len, m, e) < 0) {
 		err_prefix(e, "%s", path);
 		goto out;
 	}
@@ -869,12 +706,12 @@ out:
 
 int spool_count_failure(struct spool *s, struct job_meta *m, struct err *e)
 {
-	if (!valid_id(m->id)) {
+	if (!spool_valid_id(m->id)) {
 		err_set(e, "not a job id: %s", m->id);
 		return -1;
 	}
 	char *path = xasprintf("%s/%s/job.json", s->queue, m->id);
-	char *text = meta_dump(m, m->failures + 1);
+	char *text = job_meta_dump(m, m->failures + 1);
 	int rc = file_write_atomic(path, text, strlen(text), SPOOL_FILE_MODE, e);
 	if (rc == 0)
 		m->failures++;
@@ -891,7 +728,7 @@ char *spool_original(const struct spool *s, const struct job_meta *m)
 char *spool_work_dir(struct spool *s, const char *id, struct err *e)
 {
 	struct stat st;
-	if (!valid_id(id)) {
+	if (!spool_valid_id(id)) {
 		err_set(e, "not a job id: %s", id);
 		return NULL;
 	}
@@ -902,7 +739,7 @@ char *spool_work_dir(struct spool *s, const char *id, struct err *e)
 		goto fail;
 	}
 	if (mkdir(work, SPOOL_DIR_MODE) < 0 && errno != EEXIST) {
-		err_io(e, errno, "create", work);
+		spool_err_io(e, errno, "create", work);
 		goto fail;
 	}
 	free(job);
@@ -919,22 +756,22 @@ fail:
 int spool_done(struct spool *s, const char *id, struct err *e)
 {
 	int rc = -1;
-	if (!valid_id(id)) {
+	if (!spool_valid_id(id)) {
 		err_set(e, "not a job id: %s", id);
 		return -1;
 	}
 	char *job = xasprintf("%s/%s", s->queue, id);
 	char *trash = xasprintf("%s/.trash-%s", s->incoming, id);
-	if (remove_all(trash, e) < 0)
+	if (spool_remove_all(trash, e) < 0)
 		goto out;
 	if (rename(job, trash) < 0) {
 		if (errno == ENOENT)
 			rc = 0;
 		else
-			err_io(e, errno, "remove job", job);
+			spool_err_io(e, errno, "remove job", job);
 		goto out;
 	}
-	if (fsync_dir(s->queue, e) < 0)
+	if (spool_fsync_dir(s->queue, e) < 0)
 		goto out;
 	if (remove_tree(trash) < 0)
 		log_warn("spool: cannot remove %s; it goes at the next start", trash);
@@ -943,261 +780,4 @@ out:
 	free(job);
 	free(trash);
 	return rc;
-}
-
-/* ---- quarantine --------------------------------------------------------- */
-
-/* A hard link where it can (the queue's name goes with spool_done: a move
- * that leaves the queue whole until the quarantine is committed), else a
- * copy: the quarantine may be on another filesystem. */
-static int link_or_copy(const char *src, const char *dst, struct err *e)
-{
-	struct stat st;
-	if (link(src, dst) == 0) {
-		if (chmod(dst, QUAR_FILE_MODE) == 0)
-			return 0;
-		err_io(e, errno, "change the mode of", dst);
-		return -1;
-	}
-	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EOPNOTSUPP) {
-		err_io(e, errno, "link", dst);
-		return -1;
-	}
-	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_set(e, "cannot open %s: %s", src, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	int rc = copy_fd(fd, st.st_size, src, dst, QUAR_FILE_MODE, e);
-	close(fd);
-	return rc;
-}
-
-static int link_pages(const char *src, const char *dst, struct err *e)
-{
-	char **names;
-	size_t n;
-	int rc = 0;
-	if (mkdir(dst, QUAR_DIR_MODE) < 0) {
-		err_io(e, errno, "create", dst);
-		return -1;
-	}
-	if (list_names(src, 0, &names, &n, e) < 0)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *from = xasprintf("%s/%s", src, names[i]);
-		char *to = xasprintf("%s/%s", dst, names[i]);
-		rc = link_or_copy(from, to, e);
-		free(from);
-		free(to);
-	}
-	free_names(names, n);
-	return rc < 0 ? -1 : fsync_dir(dst, e);
-}
-
-/* "original.tif" rather than "original": a person double-clicks it. */
-static char *kept_name(const struct job_meta *m)
-{
-	const char *base = strrchr(m->source, '/');
-	const char *dot = strrchr(base != NULL ? base : m->source, '.');
-	int n = dot != NULL ? plain_span(dot + 1) : -1;
-	if (m->dossier)
-		return xstrdup("pages");
-	if (n >= 1 && n <= 5)
-		return xasprintf("original%s", dot);
-	return xstrdup("original");
-}
-
-static char *reason_text(const struct job_meta *m, const char *stage, const char *reason,
-    const char *now, const char *kept)
-{
-	char *src = utf8_lossy(m->source), *watch = utf8_lossy(m->watch);
-	char *why = utf8_lossy(reason), *what = utf8_lossy(stage);
-	char *text = xasprintf("sohoa could not process this scan.\n\n"
-	    "%s %s   (from drop folder %s)\n"
-	    "Stage:  %s\nReason: %s\nTime:   %s\nJob:    %s\nKept:   %s%s\n\n"
-	    "What to do: scan the document again; this folder can be deleted once it has"
-	    " been.\n",
-	    m->dossier ? "Folder:" : "File:  ", src, watch, what, why, now, m->id, kept,
-	    m->dossier ? "/ here, the folder's files in their order" :
-	    " here, the scan as received");
-	free(src);
-	free(watch);
-	free(why);
-	free(what);
-	return text;
-}
-
-static char *quarantine_json(const struct job_meta *m, const char *stage, const char *reason,
-    const char *now, const char *kept)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	json_set_path(o, m->source);
-	json_object_set_new(o, "watch", json_text(m->watch));
-	json_object_set_new(o, "stage", json_text(stage));
-	json_object_set_new(o, "reason", json_text(reason));
-	json_object_set_new(o, "time", json_string(now));
-	json_object_set_new(o, "received_at", json_text(m->received_at));
-	json_object_set_new(o, "kept", json_string(kept));
-	return json_text_of(o);
-}
-
-static int write_in(const char *dir, const char *name, const char *text, struct err *e)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int rc = write_new_file(path, text, QUAR_FILE_MODE, e);
-	free(path);
-	return rc;
-}
-
-/* staging -> <qdir>/<id>, the quarantine's commit. One there already is from
- * a try whose queue entry outlived it (a crash): replaced, the job being safe
- * in the queue meanwhile. */
-static int publish(const char *staging, const char *qdir, const char *id, struct err *e)
-{
-	char *final = xasprintf("%s/%s", qdir, id);
-	int rc = remove_all(final, e);
-	if (rc == 0 && rename(staging, final) < 0) {
-		err_io(e, errno, "create", final);
-		rc = -1;
-	}
-	if (rc == 0)
-		rc = fsync_dir(qdir, e);
-	free(final);
-	return rc;
-}
-
-/* Built in <qdir>/.incoming-<id>, published by one rename, and only then let
- * go of in the queue: a crash anywhere leaves the job in the queue (replayed)
- * or in the quarantine, or, for a moment, in both. */
-int spool_quarantine(struct spool *s, const struct job_meta *m, const char *quarantine_dir,
-    const char *stage, const char *reason, struct err *e)
-{
-	int rc = -1;
-	char now[32];
-	char *staging = NULL, *kept = NULL, *from = NULL, *to = NULL;
-	char *text = NULL, *json = NULL;
-	if (!valid_id(m->id) || m->source == NULL) {
-		err_set(e, "not a job: %s", m->id);
-		goto out;
-	}
-	stage = stage != NULL ? stage : "";
-	reason = reason != NULL ? reason : "";
-	time_iso8601_vn(time(NULL), now);
-	staging = xasprintf("%s/.incoming-%s", quarantine_dir, m->id);
-	kept = kept_name(m);
-	if (dir_make(quarantine_dir, QUAR_DIR_MODE, e) < 0 || remove_all(staging, e) < 0)
-		goto out;
-	sync_parent(quarantine_dir);
-	if (mkdir(staging, QUAR_DIR_MODE) < 0) {
-		err_io(e, errno, "create", staging);
-		goto out;
-	}
-	from = spool_original(s, m);
-	to = xasprintf("%s/%s", staging, kept);
-	if ((m->dossier ? link_pages(from, to, e) : link_or_copy(from, to, e)) < 0)
-		goto out;
-	free(from);
-	free(to);
-	from = xasprintf("%s/%s/job.json", s->queue, m->id);
-	to = xasprintf("%s/job.json", staging);
-	text = reason_text(m, stage, reason, now, kept);
-	json = quarantine_json(m, stage, reason, now, kept);
-	if (link_or_copy(from, to, e) < 0 || write_in(staging, "reason.txt", text, e) < 0 ||
-	    write_in(staging, "quarantine.json", json, e) < 0 || fsync_dir(staging, e) < 0 ||
-	    publish(staging, quarantine_dir, m->id, e) < 0)
-		goto out;
-	log_warnx("spool: job %s (%s) quarantined in %s/%s: %s: %s", m->id, m->source,
-	    quarantine_dir, m->id, stage, reason);
-	rc = spool_done(s, m->id, e);
-out:
-	if (rc < 0 && staging != NULL)
-		remove_tree(staging);
-	free(staging);
-	free(kept);
-	free(from);
-	free(to);
-	free(text);
-	free(json);
-	return rc;
-}
-
-/* What is known of <qdir>/<name>: its quarantine.json, else its name and time. */
-static json_t *quarantine_entry(const char *qdir, const char *name, const struct stat *st)
-{
-	static const char *const keys[] = {
-		"id", "source", "watch", "stage", "reason", "time" };
-	struct buf b = { 0 };
-	struct err e = { 0 };
-	json_error_t je;
-	json_t *q = NULL, *out = json_object();
-	char when[32], *path = xasprintf("%s/%s/quarantine.json", qdir, name);
-	if (file_read_all(path, META_MAX, &b, &e) == 0) {
-		q = json_loadb(b.data, b.len, 0, &je);  /* json_is_object() evaluates twice */
-		if (!json_is_object(q))
-			snprintf(e.msg, sizeof(e.msg), "%s",
-			    q == NULL ? je.text : "not an object");
-	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(q, keys[i]);
-		json_object_set_new(out, keys[i],
-		    json_is_string(v) ? json_incref(v) : json_null());
-	}
-	if (!json_is_object(q)) {
-		char *why = xasprintf("no readable quarantine.json (%s); see reason.txt",
-		    e.msg);
-		json_object_set_new(out, "reason", json_text(why));
-		free(why);
-	}
-	if (!json_is_string(json_object_get(out, "id")))
-		json_object_set_new(out, "id", json_text(name));
-	if (!json_is_string(json_object_get(out, "time"))) {
-		time_iso8601_vn(st->st_mtime, when);
-		json_object_set_new(out, "time", json_string(when));
-	}
-	json_decref(q);
-	free(b.data);
-	free(path);
-	return out;
-}
-
-static int newest_first(const void *a, const void *b)
-{
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(y, "time")),
-	    json_string_value(json_object_get(x, "time")));
-	return c != 0 ? c
-	              : strcmp(json_string_value(json_object_get(y, "id")),
-	                    json_string_value(json_object_get(x, "id")));
-}
-
-json_t *quarantine_list(const char *quarantine_dir)
-{
-	json_t *list = json_array();
-	json_t **v = NULL;
-	char **names;
-	size_t n, k = 0;
-	struct err e = { 0 };
-	struct stat st;
-	if (list_names(quarantine_dir, 0, &names, &n, &e) < 0) {
-		if (access(quarantine_dir, F_OK) == 0)
-			log_warnx("quarantine: %s", e.msg);
-		return list;
-	}
-	v = xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++) {
-		char *dir = xasprintf("%s/%s", quarantine_dir, names[i]);
-		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-			v[k++] = quarantine_entry(quarantine_dir, names[i], &st);
-		free(dir);
-	}
-	qsort(v, k, sizeof(*v), newest_first);
-	for (size_t i = 0; i < k; i++)
-		json_array_append_new(list, v[i]);
-	free(v);
-	free_names(names, n);
-	return list;
 }

@@ -1,6 +1,7 @@
 /*
- * watchers: intake. Drop folders watched with inotify (watch.c) and the
- * durable spool the supervisor commits each finished drop into (spool.c).
+ * watchers: intake. Drop folders watched with inotify (watch.c,
+ * watch_timers.c) and the durable spool the supervisor commits each finished
+ * drop into (spool.c, job_meta.c for job.json, quarantine.c).
  *
  *   drop folder --(settled)--> struct drop --spool_accept--> spool/queue/<id>/
  *
@@ -85,7 +86,7 @@ int watcher_reload(struct watcher *w, const struct watch_config *watches, size_t
 /* [{"name", "path", "state": "watching"|"missing", "since": ISO time}] */
 json_t *watcher_status(const struct watcher *w);
 
-/* ---- spool.c: the durable queue ----------------------------------------- */
+/* ---- spool.c, job_meta.c, quarantine.c: the durable queue ----------------------------------------- */
 
 /*
  * Folders as state (OpenSMTPD's queue):
