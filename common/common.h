@@ -62,7 +62,8 @@ struct buf {
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Writes all of p to fd, retrying short writes; the reason names `what`. */
+/* Writes all of p to fd, retrying short writes; the reason names `what`.
+ * A full disk (ENOSPC, EDQUOT) is a temporary failure. */
 int fd_write_all(int fd, const void *p, size_t n, const char *what, struct err *e);
 /* Feeds every chunk read from fd to sink until EOF; sink returns -1 to stop
  * (and sets the reason). */

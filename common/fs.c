@@ -19,6 +19,10 @@ int fd_write_all(int fd, const void *data, size_t len, const char *what, struct 
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+			err_temporary(e, "cannot write %s: %s", what, strerror(errno));
+			return -1;
+		}
 		if (n < 0) {
 			err_set(e, "cannot write %s: %s", what, strerror(errno));
 			return -1;

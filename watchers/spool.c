@@ -176,23 +176,6 @@ int spool_list_names(const char *dir, int with_dot, char ***out, size_t *n, stru
 
 /* ---- durable files ------------------------------------------------------ */
 
-static int write_all(int fd, const void *data, size_t len, const char *path, struct err *e)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			spool_err_io(e, errno, "write", path);
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* fsync and close; the descriptor is closed either way. */
 static int finish_file(int fd, const char *path, struct err *e)
 {
@@ -216,7 +199,7 @@ int spool_write_new_file(const char *path, const char *data, unsigned mode, stru
 		spool_err_io(e, errno, "create", path);
 		return -1;
 	}
-	if (write_all(fd, data, strlen(data), path, e) < 0) {
+	if (fd_write_all(fd, data, strlen(data), path, e) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -247,7 +230,7 @@ int spool_copy_fd(int in, off_t size, const char *src, const char *dst, unsigned
 			err_changed(e, src);
 			goto out;
 		}
-		if (write_all(out, chunk, (size_t)n, dst, e) < 0)
+		if (fd_write_all(out, chunk, (size_t)n, dst, e) < 0)
 			goto out;
 		left -= n;
 	}
