@@ -34,10 +34,13 @@ struct decode_limits {
 /* One decoded page. The page owns `pix`; free it with page_image_clear(). */
 struct page_image {
 	struct Pix *pix;    /* 1, 8 or 32 bpp, no colormap: what Tesseract takes */
+	struct Pix *display;/* what the searchable PDF shows (colour kept), the same
+	                     * size as pix; NULL = pix. Owned like pix. */
 	int width, height;
 	int dpi;            /* resolution used for OCR */
 	int dpi_from_file;  /* 1 when the file carried a plausible resolution */
 	int source_depth;   /* bits per pixel in the file, before conversion */
+	char *text_layer;   /* a PDF page's own text (UTF-8), or NULL. Owned. */
 };
 void page_image_clear(struct page_image *img);
 
@@ -54,7 +57,7 @@ int decoder_open(const char *path, const struct decode_limits *lim,
 unsigned decoder_page_count(const struct decoder *d);
 /* SHA-256 of exactly the bytes being decoded (read once, at open). */
 void decoder_sha256(const struct decoder *d, char out[65]);
-/* "tiff", "png", "jpeg", "pnm" */
+/* "tiff", "png", "jpeg", "pnm", "pdf" */
 const char *decoder_format(const struct decoder *d);
 /* Decodes the next page, in order. The caller owns out->pix. */
 int decoder_next_page(struct decoder *d, struct page_image *out, struct err *e);
@@ -72,6 +75,7 @@ struct ocr_word {
 /* One page of OCR output. The page owns everything it points to. */
 struct ocr_page {
 	char *text;              /* UTF-8, NFC */
+	char *alto;              /* this page's ALTO <Page> element (Tesseract's), UTF-8 */
 	struct ocr_word *words;
 	size_t nwords;
 	float mean_confidence;   /* 0..100 */
@@ -109,12 +113,59 @@ int ocr_pdf_begin(struct ocr_engine *eng, const char *pdf_path, const char *titl
     const char *source_path, struct err *e);
 int ocr_pdf_end(struct ocr_engine *eng, struct err *e);
 
+/* ---- preprocess: the page as scanners really make it ------------------ */
+
+enum binarise { BINARISE_NONE, BINARISE_OTSU, BINARISE_SAUVOLA, BINARISE_BACKGROUND };
+
+struct preprocess_options {
+	int orientation;          /* 1: turn pages by 90/180/270 (Tesseract OSD) */
+	float osd_min_confidence; /* OSD's orientation confidence needed to turn: 2.0 */
+	int deskew;               /* 1: straighten up to ±10° */
+	enum binarise binarise;   /* what OCR gets */
+	double blank_ink_max;     /* a page with less ink than this share is blank: 0.002 */
+	int min_dpi;              /* pages below it are upscaled for OCR only: 150 */
+};
+void preprocess_defaults(struct preprocess_options *o);
+
+/* What preprocessing found and did to one page (the result's "ocr.pages"). */
+struct page_facts {
+	int rotation;             /* degrees clockwise applied: 0, 90, 180, 270 */
+	float orientation_confidence;
+	double skew_deg;          /* measured, and corrected when |skew| <= 10 */
+	int blank;                /* 1: dropped from OCR and from the PDF */
+	double ink;               /* share of dark pixels after borders and noise */
+	const char *dpi_source;   /* "file", "a4", "letter", "default" */
+	int dpi;                  /* the page's resolution as recorded */
+	int upscaled;             /* 1: OCR saw it at 2x */
+};
+
+struct preprocessor;
+/* Loads Tesseract's "osd" model from tessdata (NULL = the system's). */
+int preprocessor_new(const char *tessdata, const struct preprocess_options *o,
+    struct preprocessor **out, struct err *e);
+void preprocessor_free(struct preprocessor *p);
+/*
+ * Turns, straightens and cleans one decoded page in place: afterwards
+ * img->pix is what OCR reads (grey or binarised, borders and punch holes
+ * removed) and img->display what the PDF shows (the original colour,
+ * turned and straightened, same size). A blank page is only measured.
+ */
+int preprocess_page(struct preprocessor *p, struct page_image *img, struct page_facts *f,
+    struct err *e);
+
 /* ---- process --------------------------------------------------------- */
 
 struct process_options {
 	struct decode_limits limits;
+	/* NULL: pages go to OCR as decoded (the previous behaviour). */
+	struct preprocessor *pre;
+	/* 1: a PDF page's own text layer is the page's text (OCR still makes
+	 * the searchable PDF and the ALTO). */
+	int pdf_keep_text;
 	/* When set, the searchable PDF of the scan is also written there. */
 	const char *pdf_path;
+	/* When set, ALTO XML of every page (word boxes, confidences) goes there. */
+	const char *alto_path;
 	/* Called after each page; may be NULL. */
 	void (*progress)(void *arg, const char *path, unsigned page, unsigned pages);
 	void *progress_arg;
@@ -170,6 +221,7 @@ int package_pdfa(const char *in_pdf, const char *out_pdf, json_t *result,
  */
 struct job {
 	const char *source;  /* the scan; borrowed */
+	char *alto;          /* the ALTO file (word boxes of every page) */
 	char *workdir;       /* the job's private folder */
 	json_t *result;      /* the result object; "signed" true once signed */
 	char *ocr_pdf;       /* Tesseract's searchable PDF */
