@@ -48,6 +48,7 @@ static void print_for_people(const char *path, json_t *res)
 
 struct process_run {
 	struct ocr_engine *eng;
+	struct preprocessor *pre;
 	struct process_options opt;
 	struct archive *archive;  /* NULL: nothing is filed, nothing is signed */
 	struct signer_config sc;  /* points into cfg */
@@ -85,6 +86,7 @@ static int file_job(struct process_run *run, struct job *j, json_t **filed, stru
 {
 	struct archive_files files = { .path = {
 		[BLOB_ORIGINAL] = j->source, [BLOB_PDF] = j->pdf, [BLOB_XML] = j->xml,
+		[BLOB_ALTO] = j->alto,
 	} };
 	return archive_commit(run->archive, j->result, &files, cli_actor(), filed, e);
 }
@@ -214,7 +216,10 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	int filing = !no_archive && cfg.file != NULL;
 	if (filing && (rc = prepare_signing(&run, &cfg)) != EXIT_OK)
 		goto out;
-	if (ocr_engine_new(languages ? languages : cfg.languages, cfg.tessdata_dir, &run.eng, &e) < 0) {
+	struct preprocess_options po;
+	preprocess_options_from_cfg(&cfg, &po);
+	if (ocr_engine_new(languages ? languages : cfg.languages, cfg.tessdata_dir, &run.eng, &e) < 0 ||
+	    preprocessor_new(cfg.tessdata_dir, &po, &run.pre, &e) < 0) {
 		fprintf(stderr, "sohoa: %s\n", e.msg);
 		rc = EXIT_USAGE;
 		goto out;
@@ -226,6 +231,7 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	}
 	run.opt = (struct process_options){
 		.limits = { cfg.max_pixels, cfg.max_pages, cfg.max_file_bytes },
+		.pre = run.pre, .pdf_keep_text = cfg.pre_pdf_keep_text,
 		.progress = isatty(STDERR_FILENO) ? show_progress : NULL,
 	};
 	rc = EXIT_OK;
@@ -238,6 +244,7 @@ out:
 	signer_close(run.signer);
 	free(run.work_root);
 	signer_xml_cleanup();
+	preprocessor_free(run.pre);
 	ocr_engine_free(run.eng);
 	config_free(&cfg);
 	return rc;

@@ -21,7 +21,7 @@
 
 enum kind {
 	K_LEVEL, K_TEXT, K_CODE, K_LANGS, K_DIR, K_SECRET, K_FILE, K_PIXELS, K_PAGES, K_MB,
-	K_P11URI, K_URL, K_SECONDS, K_AFTER,
+	K_P11URI, K_URL, K_SECONDS, K_WORD, K_SHARE,
 };
 
 struct key_def {
@@ -29,9 +29,17 @@ struct key_def {
 	const char *name;
 	enum kind kind;
 	size_t off;          /* into struct sohoa_config or struct watch_config */
+	const char *const *words; /* K_WORD: the accepted words; the field (an int or
+	                           * an enum) gets the index of the one given */
 };
 
-#define G(sec, key, kind, field) { sec, key, kind, offsetof(struct sohoa_config, field) }
+#define G(sec, key, kind, field) { sec, key, kind, offsetof(struct sohoa_config, field), NULL }
+#define GW(sec, key, field, words) \
+	{ sec, key, K_WORD, offsetof(struct sohoa_config, field), words }
+static const char *const no_yes[] = { "no", "yes", NULL };
+static const char *const originals_words[] = { "remove", "done", NULL };
+static const char *const binarise_words[] = { "none", "otsu", "sauvola", "background", NULL };
+static const char *const pdf_text_words[] = { "ocr", "keep", NULL };
 static const struct key_def global_keys[] = {
 	G("sohoa", "log_level", K_LEVEL, log_level),
 	G("sohoa", "agency_name", K_TEXT, agency_name),
@@ -59,9 +67,16 @@ static const struct key_def global_keys[] = {
 	G("daemon", "settle_ms", K_SECONDS, daemon_settle_ms),
 	G("daemon", "stable", K_SECONDS, daemon_stable_s),
 	G("daemon", "ignore", K_TEXT, daemon_ignore),
-	G("daemon", "originals", K_AFTER, daemon_originals),
+	GW("daemon", "originals", daemon_originals, originals_words),
+	GW("preprocess", "orientation", pre_orientation, no_yes),
+	G("preprocess", "orientation_confidence", K_SHARE, pre_osd_min_confidence),
+	GW("preprocess", "deskew", pre_deskew, no_yes),
+	GW("preprocess", "binarise", pre_binarise, binarise_words),
+	G("preprocess", "blank_ink", K_SHARE, pre_blank_ink_max),
+	G("preprocess", "min_dpi", K_PAGES, pre_min_dpi),
+	GW("preprocess", "pdf_text", pre_pdf_keep_text, pdf_text_words),
 };
-#define W(key, kind, field) { "watch", key, kind, offsetof(struct watch_config, field) }
+#define W(key, kind, field) { "watch", key, kind, offsetof(struct watch_config, field), NULL }
 static const struct key_def watch_keys[] = {
 	W("path", K_DIR, path), /* first: check_paths() relies on it */
 	W("agency_code", K_CODE, agency_code),
@@ -141,6 +156,13 @@ void config_defaults(struct sohoa_config *c)
 	c->daemon_settle_ms = 300;
 	c->daemon_stable_s = 10;
 	c->daemon_originals = ORIGINALS_REMOVE;
+	c->pre_orientation = 1;
+	c->pre_osd_min_confidence = 2.0;
+	c->pre_deskew = 1;
+	c->pre_binarise = -1; /* the preprocessor's default */
+	c->pre_blank_ink_max = 0.002;
+	c->pre_min_dpi = 150;
+	c->pre_pdf_keep_text = 1;
 	c->max_file_bytes = 1024 * MIB;
 }
 
@@ -300,6 +322,36 @@ static bool apply_number(struct parser *ps, const struct key_def *k, void *base,
 	return true;
 }
 
+static bool apply_word(struct parser *ps, const struct key_def *k, void *base, const char *v)
+{
+	char choices[128] = "";
+	for (int i = 0; k->words[i] != NULL; i++) {
+		if (strcmp(v, k->words[i]) == 0) {
+			*(int *)((char *)base + k->off) = i;
+			return true;
+		}
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+		    i ? (k->words[i + 1] ? ", " : " or ") : "", k->words[i]);
+	}
+	problem(ps->p, ps->line, "bad value for %s: '%s' (expected %s)", k->name, v, choices);
+	return false;
+}
+
+/* A non-negative decimal number, e.g. 0.002 or 2.5. */
+static bool apply_share(struct parser *ps, const struct key_def *k, void *base, const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	double d = isdigit((unsigned char)*v) ? strtod(v, &end) : -1;
+	if (end == NULL || *end != '\0' || errno != 0 || d < 0 || d > 1000) {
+		problem(ps->p, ps->line, "bad value for %s: '%s' (expected a number like 0.002)",
+		    k->name, v);
+		return false;
+	}
+	*(double *)((char *)base + k->off) = d;
+	return true;
+}
+
 /* Returns false when the value was refused (and reported). */
 static bool apply(struct parser *ps, const struct key_def *k, void *base, const char *v)
 {
@@ -316,14 +368,10 @@ static bool apply(struct parser *ps, const struct key_def *k, void *base, const 
 		else
 			set_string(str_field(base, k), xstrdup(v));
 		break;
-	case K_AFTER:
-		if (strcmp(v, "remove") == 0)
-			*(enum originals_after *)((char *)base + k->off) = ORIGINALS_REMOVE;
-		else if (strcmp(v, "done") == 0)
-			*(enum originals_after *)((char *)base + k->off) = ORIGINALS_DONE;
-		else
-			want = "remove or done";
-		break;
+	case K_WORD:
+		return apply_word(ps, k, base, v);
+	case K_SHARE:
+		return apply_share(ps, k, base, v);
 	case K_URL:
 		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
 			want = "an http:// or https:// URL";

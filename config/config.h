@@ -55,6 +55,13 @@ struct sohoa_config {
 	unsigned daemon_stable_s;
 	char *daemon_ignore;         /* extra fnmatch patterns, space separated */
 	enum originals_after daemon_originals;
+	int pre_orientation;         /* [preprocess]: see sohoa.conf.example */
+	double pre_osd_min_confidence;
+	int pre_deskew;
+	int pre_binarise;            /* enum binarise; -1 = the preprocessor's default */
+	double pre_blank_ink_max;
+	unsigned pre_min_dpi;
+	int pre_pdf_keep_text;
 	struct watch_config *watches;
 	size_t nwatches;
 };

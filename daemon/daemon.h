@@ -59,6 +59,7 @@ struct job_report {
 	const char *original;      /* the scan as decoded: the spool's original, or the
 	                            * lossless multi-page TIFF made of a folder's pages */
 	const char *pdf, *xml;     /* signed */
+	const char *alto;          /* word boxes and confidences of every page */
 };
 
 typedef void (*job_report_fn)(void *arg, const struct job_report *r);

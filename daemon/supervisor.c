@@ -217,7 +217,8 @@ static void file_in_archive(struct sup *s, struct sjob *j, const struct job_repo
 	}
 	json_object_set_new(res, "source", json_string(j->meta.source ? j->meta.source : ""));
 	struct archive_files files = { .intake = j->meta.id, .path = {
-		[BLOB_ORIGINAL] = r->original, [BLOB_PDF] = r->pdf, [BLOB_XML] = r->xml } };
+		[BLOB_ORIGINAL] = r->original, [BLOB_PDF] = r->pdf, [BLOB_XML] = r->xml,
+		[BLOB_ALTO] = r->alto } };
 	char *actor = xasprintf("daemon:%s", j->meta.watch);
 	int rc = archive_commit(s->archive, res, &files, actor, &filed, &e);
 	free(actor);

@@ -20,6 +20,7 @@
 struct worker_ctx {
 	const struct sohoa_config *cfg;
 	struct ocr_engine *eng;
+	struct preprocessor *pre;
 	struct signer_config sc;   /* points into cfg */
 	struct signer *signer;     /* NULL while the key cannot be reached */
 	struct decode_limits limits;
@@ -221,9 +222,10 @@ static int write_result(struct job *j, char **path, struct err *e)
 static void answer_done(struct worker_ctx *c, const struct intake *in, const struct job *j,
     const char *result_json)
 {
-	send_msg(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", PROTO_ID, in->id,
+	send_msg(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", PROTO_ID, in->id,
 	    PROTO_OUTCOME, PROTO_DONE, PROTO_STAGE, "", PROTO_REASON, "",
-	    "result_json", result_json, "original", j->source, "pdf", j->pdf, "xml", j->xml));
+	    "result_json", result_json, "original", j->source, "pdf", j->pdf, "xml", j->xml,
+	    "alto", j->alto));
 }
 
 static void run_job(struct worker_ctx *c, const struct intake *in)
@@ -231,8 +233,8 @@ static void run_job(struct worker_ctx *c, const struct intake *in)
 	struct err e = { 0 };
 	struct job j = { 0 };
 	struct page_progress pp = { c, in->id };
-	struct process_options opt = { .limits = c->limits, .progress = on_page,
-		.progress_arg = &pp };
+	struct process_options opt = { .limits = c->limits, .pre = c->pre,
+		.pdf_keep_text = c->cfg->pre_pdf_keep_text, .progress = on_page, .progress_arg = &pp };
 	char *dossier = NULL, *result_json = NULL;
 	const char *source = in->original, *stage = "decode";
 
@@ -367,7 +369,10 @@ static int setup(struct worker_ctx *c, const struct sohoa_config *cfg)
 		    "sohoa never files an unsigned result");
 		goto fail;
 	}
+	struct preprocess_options po;
+	preprocess_options_from_cfg(cfg, &po);
 	if (ocr_engine_new(cfg->languages, cfg->tessdata_dir, &c->eng, &e) < 0 ||
+	    preprocessor_new(cfg->tessdata_dir, &po, &c->pre, &e) < 0 ||
 	    signer_xml_init(&e) < 0)
 		goto fail;
 	if (signer_open(&c->sc, &c->signer, &e) < 0) {
@@ -393,6 +398,7 @@ int worker_main(const struct sohoa_config *cfg)
 		rc = serve(&c);
 	signer_close(c.signer);
 	signer_xml_cleanup();
+	preprocessor_free(c.pre);
 	ocr_engine_free(c.eng);
 	free(c.in.data);
 	return rc;

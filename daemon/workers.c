@@ -409,7 +409,7 @@ static int inside(const char *path, const char *dir)
 static int files_are_the_jobs(const struct running *job, const struct job_report *r)
 {
 	return inside(r->result_json, job->workdir) && inside(r->pdf, job->workdir) &&
-	    inside(r->xml, job->workdir) &&
+	    inside(r->xml, job->workdir) && (r->alto == NULL || inside(r->alto, job->workdir)) &&
 	    (strcmp(r->original, job->original) == 0 || inside(r->original, job->workdir));
 }
 
@@ -422,6 +422,7 @@ static int on_outcome(struct step *s, struct worker *w, json_t *m)
 		.id = w->job.id, .stage = str_field(m, PROTO_STAGE), .reason = str_field(m, PROTO_REASON),
 		.result_json = str_field(m, "result_json"), .original = str_field(m, "original"),
 		.pdf = str_field(m, "pdf"), .xml = str_field(m, "xml"),
+		.alto = *str_field(m, "alto") ? str_field(m, "alto") : NULL,
 	};
 	size_t i = 0;
 	while (i < 3 && strcmp(o, names[i]) != 0)

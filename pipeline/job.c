@@ -30,7 +30,9 @@ int job_recognise(struct job *j, struct ocr_engine *eng, const struct process_op
 {
 	struct process_options with_pdf = *opt;
 	j->ocr_pdf = xasprintf("%s/ocr.pdf", j->workdir);
+	j->alto = xasprintf("%s/alto.xml", j->workdir);
 	with_pdf.pdf_path = j->ocr_pdf;
+	with_pdf.alto_path = j->alto;
 	return pipeline_process_file(eng, &with_pdf, j->source, &j->result, e);
 }
 
@@ -119,6 +121,7 @@ void job_forget(struct job *j)
 	free(j->workdir);
 	json_decref(j->result);
 	free(j->ocr_pdf);
+	free(j->alto);
 	free(j->pdf);
 	free(j->xml);
 	memset(j, 0, sizeof(*j));

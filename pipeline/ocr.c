@@ -20,6 +20,7 @@ struct ocr_engine {
 	char *jpeg_source;       /* embedded as is for the first page, or NULL */
 	char jpeg_sha[65];       /* of jpeg_source when the PDF began */
 	unsigned pdf_pages;
+	unsigned pages_run;      /* numbers the ALTO pages' IDs */
 };
 
 const char *ocr_tesseract_version(void) { return TessVersion(); }
@@ -90,12 +91,16 @@ void ocr_engine_free(struct ocr_engine *eng)
 	free(eng);
 }
 
+char *text_nfc(const char *utf8)
+{
+	char *nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)utf8);
+	return nfc != NULL ? nfc : xstrdup(utf8); /* not valid UTF-8: keep what we got */
+}
+
 /* Takes ownership of a Tesseract string; returns an NFC copy we own. */
 static char *nfc_from_tess(char *text)
 {
-	char *nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)text);
-	if (nfc == NULL)
-		nfc = xstrdup(text); /* not valid UTF-8: keep what we got */
+	char *nfc = text_nfc(text);
 	TessDeleteText(text);
 	return nfc;
 }
@@ -165,9 +170,11 @@ static const char *pdf_input_name(struct ocr_engine *eng)
 	return eng->jpeg_source;
 }
 
-static int pdf_add_page(struct ocr_engine *eng, struct err *e)
+/* A preprocessed page (turned, straightened) is shown as its display image:
+ * the file's own bytes would show it as scanned. */
+static int pdf_add_page(struct ocr_engine *eng, int preprocessed, struct err *e)
 {
-	TessBaseAPISetInputName(eng->api, pdf_input_name(eng));
+	TessBaseAPISetInputName(eng->api, preprocessed ? NULL : pdf_input_name(eng));
 	int ok = TessResultRendererAddImage(eng->pdf, eng->api);
 	TessBaseAPISetInputName(eng->api, NULL);
 	eng->pdf_pages++;
@@ -187,6 +194,9 @@ int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
 	out->height = img->height;
 	out->dpi = img->dpi;
 	TessBaseAPISetImage2(eng->api, (PIX *)img->pix);
+	/* The renderer embeds the input image; Tesseract takes ownership of it. */
+	if (img->display != NULL)
+		TessBaseAPISetInputImage(eng->api, pixClone(img->display));
 	TessBaseAPISetSourceResolution(eng->api, img->dpi);
 	if (TessBaseAPIRecognize(eng->api, NULL) != 0) {
 		err_set(e, "OCR failed on this page");
@@ -197,7 +207,11 @@ int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
 	collect_words(eng->api, out);
 	int conf = TessBaseAPIMeanTextConf(eng->api);
 	out->mean_confidence = conf > 0 ? (float)conf : 0.0f;
-	if (eng->pdf != NULL && pdf_add_page(eng, e) < 0)
+	char *alto = TessBaseAPIGetAltoText(eng->api, (int)eng->pages_run);
+	out->alto = alto != NULL ? xstrdup(alto) : xstrdup("");
+	TessDeleteText(alto);
+	eng->pages_run++;
+	if (eng->pdf != NULL && pdf_add_page(eng, img->display != NULL, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -210,6 +224,7 @@ out:
 
 void ocr_page_clear(struct ocr_page *p)
 {
+	free(p->alto);
 	for (size_t i = 0; i < p->nwords; i++)
 		free(p->words[i].text);
 	free(p->words);

@@ -98,6 +98,8 @@ int ocr_page_run(struct ocr_engine *eng, const struct page_image *img,
 void ocr_engine_free(struct ocr_engine *eng);
 /* "5.3.0" */
 const char *ocr_tesseract_version(void);
+/* An NFC copy of UTF-8 text (a copy as it is when not valid UTF-8). Caller frees. */
+char *text_nfc(const char *utf8);
 /* Is <tessdata>/<lang>.traineddata there for every language of "vie+eng"? */
 int ocr_languages_available(const char *languages, const char *tessdata, struct err *e);
 
@@ -126,6 +128,9 @@ struct preprocess_options {
 	int min_dpi;              /* pages below it are upscaled for OCR only: 150 */
 };
 void preprocess_defaults(struct preprocess_options *o);
+/* [preprocess] of the configuration over the defaults. */
+struct sohoa_config;
+void preprocess_options_from_cfg(const struct sohoa_config *cfg, struct preprocess_options *o);
 
 /* What preprocessing found and did to one page (the result's "ocr.pages"). */
 struct page_facts {

@@ -1,6 +1,8 @@
 /* process: one scan through every stage built so far -> the result object. */
 #include "pipeline.h"
 
+#include "config/config.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,12 +24,20 @@ static json_t *null_fields(void)
 	return fields;
 }
 
-static json_t *page_summary(const struct page_image *img, const struct ocr_page *ocr)
+static json_t *page_summary(const struct page_image *img, const struct ocr_page *ocr,
+    const struct page_facts *f)
 {
-	return json_pack("{s:i, s:i, s:i, s:b, s:i, s:I, s:f}",
+	json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:i, s:I, s:f}",
 	    "width", img->width, "height", img->height, "dpi", img->dpi,
 	    "dpi_from_file", img->dpi_from_file, "source_depth", img->source_depth,
 	    "words", (json_int_t)ocr->nwords, "confidence", (double)ocr->mean_confidence);
+	if (f != NULL)
+		json_object_update_new(o, json_pack("{s:i, s:f, s:f, s:b, s:f, s:s, s:b, s:b}",
+		    "rotation", f->rotation, "orientation_confidence",
+		    (double)f->orientation_confidence, "skew_deg", f->skew_deg, "blank", f->blank,
+		    "ink", f->ink, "dpi_source", f->dpi_source ? f->dpi_source : "file",
+		    "upscaled", f->upscaled, "text_layer", img->text_layer != NULL));
+	return o;
 }
 
 static json_t *result_skeleton(const char *id, const char *path)
@@ -42,35 +52,98 @@ static json_t *result_skeleton(const char *id, const char *path)
 	    "files", files, "signed", 0, "reused", 0);
 }
 
+struct page_run {
+	struct ocr_engine *eng;
+	const struct process_options *opt;
+	struct buf text, alto;
+	json_t *pages;
+	double conf_sum;
+	unsigned recognised, blank;
+};
+
+/* A blank page is measured and counted, but neither read nor put in the PDF. */
+static int one_page(struct page_run *r, struct page_image *img, unsigned i, struct err *e)
+{
+	struct page_facts facts = { 0 };
+	struct ocr_page ocr = { 0 };
+	const struct page_facts *f = NULL;
+	if (r->opt->pre != NULL) {
+		if (preprocess_page(r->opt->pre, img, &facts, e) < 0)
+			return -1;
+		f = &facts;
+	}
+	if (i > 0)
+		buf_append(&r->text, "\f", 1);
+	if (f != NULL && facts.blank) {
+		r->blank++;
+		json_array_append_new(r->pages, page_summary(img, &ocr, f));
+		return 0;
+	}
+	if (ocr_page_run(r->eng, img, &ocr, e) < 0)
+		return -1;
+	char *layer = r->opt->pdf_keep_text && img->text_layer ? text_nfc(img->text_layer) : NULL;
+	const char *page_text = layer != NULL ? layer : ocr.text;
+	buf_append(&r->text, page_text, strlen(page_text));
+	buf_append(&r->alto, ocr.alto, strlen(ocr.alto));
+	json_array_append_new(r->pages, page_summary(img, &ocr, f));
+	r->conf_sum += ocr.mean_confidence;
+	r->recognised++;
+	free(layer);
+	ocr_page_clear(&ocr);
+	return 0;
+}
+
 /* Decodes and recognises every page, appending text (pages split by \f). */
-static int run_pages(struct ocr_engine *eng, const struct process_options *opt,
-    const char *path, struct decoder *dec, struct buf *text, json_t *pages,
-    double *conf_sum, struct err *e)
+static int run_pages(struct page_run *r, const char *path, struct decoder *dec,
+    struct err *e)
 {
 	unsigned count = decoder_page_count(dec);
 	for (unsigned i = 0; i < count; i++) {
 		struct page_image img = { 0 };
-		struct ocr_page ocr = { 0 };
 		if (decoder_next_page(dec, &img, e) < 0) {
 			err_prefix(e, "page %u of %u", i + 1, count);
 			return -1;
 		}
-		int rc = ocr_page_run(eng, &img, &ocr, e);
-		if (rc == 0) {
-			if (i > 0)
-				buf_append(text, "\f", 1);
-			buf_append(text, ocr.text, strlen(ocr.text));
-			json_array_append_new(pages, page_summary(&img, &ocr));
-			*conf_sum += ocr.mean_confidence;
-		}
-		ocr_page_clear(&ocr);
+		int rc = one_page(r, &img, i, e);
 		page_image_clear(&img);
-		if (rc < 0)
+		if (rc < 0) {
+			err_prefix(e, "page %u of %u", i + 1, count);
 			return -1;
-		if (opt->progress != NULL)
-			opt->progress(opt->progress_arg, path, i + 1, count);
+		}
+		if (r->opt->progress != NULL)
+			r->opt->progress(r->opt->progress_arg, path, i + 1, count);
+	}
+	if (r->recognised == 0) {
+		err_set(e, "every page is blank (%u of %u): nothing to read", r->blank, count);
+		return -1;
 	}
 	return 0;
+}
+
+/* Tesseract's ALTO renderer's frame around the pages it gives one by one. */
+static int write_alto(const char *path, const char *source, const struct buf *pages,
+    struct err *e)
+{
+	struct buf doc = { 0 };
+	buf_appendf(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v3#\" "
+	    "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+	    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+	    "xsi:schemaLocation=\"http://www.loc.gov/standards/alto/ns-v3# "
+	    "http://www.loc.gov/alto/v3/alto-3-0.xsd\">\n"
+	    "\t<Description>\n\t\t<MeasurementUnit>pixel</MeasurementUnit>\n"
+	    "\t\t<sourceImageInformation>\n\t\t\t<fileName>%s</fileName>\n"
+	    "\t\t</sourceImageInformation>\n\t\t<OCRProcessing ID=\"OCR_0\">\n"
+	    "\t\t\t<ocrProcessingStep>\n\t\t\t\t<processingSoftware>\n"
+	    "\t\t\t\t\t<softwareName>tesseract %s</softwareName>\n"
+	    "\t\t\t\t</processingSoftware>\n\t\t\t</ocrProcessingStep>\n"
+	    "\t\t</OCRProcessing>\n\t</Description>\n\t<Layout>\n",
+	    source, ocr_tesseract_version());
+	buf_append(&doc, pages->data ? pages->data : "", pages->len);
+	buf_appendf(&doc, "\t</Layout>\n</alto>\n");
+	int rc = file_write_atomic(path, doc.data, doc.len, 0644, e);
+	free(doc.data);
+	return rc;
 }
 
 /* Only a single-page JPEG may be embedded as it is: the renderer re-reads
@@ -88,34 +161,47 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 	int rc = -1;
 	char id[65];
 	struct decoder *dec = NULL;
-	struct buf text = { 0 };
-	json_t *pages = json_array();
+	struct page_run r = { .eng = eng, .opt = opt, .pages = json_array() };
 	json_t *res = NULL;
-	double conf_sum = 0;
 
 	if (decoder_open(path, &opt->limits, &dec, e) < 0)
 		goto out;
 	decoder_sha256(dec, id);
 	if (opt->pdf_path != NULL && begin_pdf(eng, opt->pdf_path, id, path, dec, e) < 0)
 		goto out;
-	int pages_rc = run_pages(eng, opt, path, dec, &text, pages, &conf_sum, e);
+	int pages_rc = run_pages(&r, path, dec, e);
 	if (opt->pdf_path != NULL && (pages_rc < 0 ? ocr_pdf_end(eng, NULL) :
 		ocr_pdf_end(eng, e)) < 0)
 		pages_rc = -1;
-	if (pages_rc < 0)
+	if (pages_rc < 0 || (opt->alto_path != NULL &&
+		write_alto(opt->alto_path, id, &r.alto, e) < 0))
 		goto out;
 	unsigned count = decoder_page_count(dec);
 	res = result_skeleton(id, path);
 	json_object_set_new(res, "pages", json_integer(count));
-	json_object_set_new(res, "text", json_stringn(text.data ? text.data : "", text.len));
+	json_object_set_new(res, "blank_pages", json_integer(r.blank));
+	json_object_set_new(res, "text", json_stringn(r.text.data ? r.text.data : "", r.text.len));
 	json_object_set_new(res, "ocr", json_pack("{s:s, s:s, s:f, s:O}",
 	    "engine", ocr_tesseract_version(), "format", decoder_format(dec),
-	    "mean_confidence", count ? conf_sum / count : 0.0, "pages", pages));
+	    "mean_confidence", r.recognised ? r.conf_sum / r.recognised : 0.0, "pages", r.pages));
 	*result = res;
 	rc = 0;
 out:
-	json_decref(pages);
+	json_decref(r.pages);
 	decoder_close(dec);
-	free(text.data);
+	free(r.text.data);
+	free(r.alto.data);
 	return rc;
+}
+
+void preprocess_options_from_cfg(const struct sohoa_config *cfg, struct preprocess_options *o)
+{
+	preprocess_defaults(o);
+	o->orientation = cfg->pre_orientation;
+	o->osd_min_confidence = (float)cfg->pre_osd_min_confidence;
+	o->deskew = cfg->pre_deskew;
+	if (cfg->pre_binarise >= 0)
+		o->binarise = (enum binarise)cfg->pre_binarise;
+	o->blank_ink_max = cfg->pre_blank_ink_max;
+	o->min_dpi = (int)cfg->pre_min_dpi;
 }
