@@ -4,7 +4,7 @@ DESTDIR  ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1-openssl \
-            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd
+            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd poppler-glib cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -48,7 +48,7 @@ endef
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
 
-.PHONY: all deps check asan bench demo install clean samples tests
+.PHONY: all deps check asan bench demo install clean samples tests eval
 all: bin/sohoa
 
 bin/sohoa: $(release_CLI) build/release/libsohoa.a
@@ -86,6 +86,17 @@ bench: deps
 samples:
 	@sh scripts/install-deps.sh samples
 	$(PYTHON) samples/generate.py --out samples/out --count 40
+
+# OCR quality on scans as scanners make them (eval/README.md). Measures, never fails on
+# the numbers. The eval set is made again when the generator changes.
+EVAL_GEN = samples/generate.py $(wildcard samples/gen/*.py)
+eval: bin/sohoa eval/out/truth.jsonl
+	$(PYTHON) eval/eval.py --sohoa bin/sohoa --set eval/out
+
+eval/out/truth.jsonl: $(EVAL_GEN)
+	@sh scripts/install-deps.sh samples
+	@rm -rf eval/out
+	$(PYTHON) samples/generate.py --eval --out eval/out
 
 demo: deps
 	@$(MAKE) --no-print-directory bin/sohoa

@@ -2,8 +2,9 @@
  * decode: file -> page images. The whole file is read into memory once, so
  * what is checked at open is what is decoded later. Every page's size is
  * known and checked against the limits before any pixel is allocated.
+ * PDF files go to decode_pdf.c.
  */
-#include "pipeline/pipeline.h"
+#include "pipeline/decode_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -13,10 +14,10 @@
 #include <leptonica/allheaders.h>
 #include <tiffio.h>
 
-enum kind { KIND_TIFF, KIND_PNG, KIND_JPEG, KIND_PNM };
+enum kind { KIND_TIFF, KIND_PNG, KIND_JPEG, KIND_PNM, KIND_PDF };
 
-static const char *const kind_names[] = { "tiff", "png", "jpeg", "pnm" };
-static const char *const kind_labels[] = { "TIFF", "PNG", "JPEG", "PNM" };
+static const char *const kind_names[] = { "tiff", "png", "jpeg", "pnm", "pdf" };
+static const char *const kind_labels[] = { "TIFF", "PNG", "JPEG", "PNM", "PDF" };
 
 struct page_info {
 	uint32_t w, h;
@@ -32,6 +33,7 @@ struct decoder {
 	uint64_t pos;     /* read position of the libtiff memory stream */
 	struct page_info *pages;
 	unsigned npages, next;
+	struct pdf_doc *pdf;
 };
 
 /* ---- library diagnostics --------------------------------------------- */
@@ -181,12 +183,15 @@ static int is_pnm(const struct buf *f)
 	    isspace((unsigned char)f->data[2]);
 }
 
+/* Readers accept up to 1 KB of anything before the header. */
+static int is_pdf(const struct buf *f)
+{
+	return memmem(f->data, f->len < 1024 ? f->len : 1024, "%PDF-", 5) != NULL;
+}
+
 static int unsupported(const struct buf *f, struct err *e)
 {
-	size_t head = f->len < 1024 ? f->len : 1024;
-	if (memmem(f->data, head, "%PDF-", 5) != NULL)
-		err_set(e, "PDF input is not supported yet");
-	else if (starts(f, "GIF87a", 6) || starts(f, "GIF89a", 6))
+	if (starts(f, "GIF87a", 6) || starts(f, "GIF89a", 6))
 		err_set(e, "GIF images are not supported");
 	else if (starts(f, "RIFF", 4) && f->len >= 12 && memcmp(f->data + 8, "WEBP", 4) == 0)
 		err_set(e, "WebP images are not supported");
@@ -209,12 +214,14 @@ static int sniff(struct decoder *d, struct err *e)
 		d->kind = KIND_JPEG;
 	else if (is_pnm(f))
 		d->kind = KIND_PNM;
+	else if (is_pdf(f))
+		d->kind = KIND_PDF;
 	else
 		return unsupported(f, e);
 	return 0;
 }
 
-static void format_mpx(char *out, size_t n, uint64_t px)
+void decode_format_mpx(char *out, size_t n, uint64_t px)
 {
 	if (px >= 10000000)
 		snprintf(out, n, "%llu Mpx", (unsigned long long)((px + 500000) / 1000000));
@@ -236,8 +243,8 @@ static int check_size(uint32_t w, uint32_t h, unsigned index,
 	}
 	uint64_t px = (uint64_t)w * h;
 	if (px > lim->max_pixels) {
-		format_mpx(have, sizeof(have), px);
-		format_mpx(limit, sizeof(limit), lim->max_pixels);
+		decode_format_mpx(have, sizeof(have), px);
+		decode_format_mpx(limit, sizeof(limit), lim->max_pixels);
 		err_set(e, "%s is %u x %u pixels (%s), over the limit of %s", what, w, h, have,
 		    limit);
 		return -1;
@@ -245,7 +252,7 @@ static int check_size(uint32_t w, uint32_t h, unsigned index,
 	return 0;
 }
 
-static int too_many_pages(const struct decode_limits *lim, struct err *e)
+int decode_too_many_pages(const struct decode_limits *lim, struct err *e)
 {
 	err_set(e, "file has more than %u pages, over the limit of %u", lim->max_pages,
 	    lim->max_pages);
@@ -253,7 +260,7 @@ static int too_many_pages(const struct decode_limits *lim, struct err *e)
 }
 
 /* Resolutions outside 70..1200 dpi are missing or wrong more often than not. */
-static int plausible_dpi(double res)
+int decode_plausible_dpi(double res)
 {
 	return res >= 70 && res <= 1200 ? (int)(res + 0.5) : 0;
 }
@@ -276,8 +283,8 @@ static int tiff_resolution(TIFF *tif)
 		return 0;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
 	if (unit == RESUNIT_CENTIMETER)
-		return plausible_dpi(xres * 2.54);
-	return unit == RESUNIT_INCH ? plausible_dpi(xres) : 0;
+		return decode_plausible_dpi(xres * 2.54);
+	return unit == RESUNIT_INCH ? decode_plausible_dpi(xres) : 0;
 }
 
 /* libtiff would fail on these later anyway; failing now costs no pixels. */
@@ -330,7 +337,7 @@ static int tiff_scan(struct decoder *d, const struct decode_limits *lim, struct 
 		return tiff_fail(e, "cannot read the first directory");
 	for (;;) {
 		if (d->npages >= lim->max_pages)
-			return too_many_pages(lim, e);
+			return decode_too_many_pages(lim, e);
 		if (tiff_page(d, lim, e) < 0)
 			return -1;
 		if (TIFFLastDirectory(d->tif))
@@ -410,7 +417,7 @@ static int header_scan(struct decoder *d, const struct decode_limits *lim, struc
 		return -1;
 	}
 	if (lim->max_pages < 1)
-		return too_many_pages(lim, e);
+		return decode_too_many_pages(lim, e);
 	if (check_size((uint32_t)w, (uint32_t)h, 0, lim, e) < 0 || check_complete(d, e) < 0)
 		return -1;
 	struct page_info *pg = add_page(d);
@@ -553,7 +560,7 @@ static int fill_page(const struct decoder *d, PIX **pp, const struct page_info *
 		return -1;
 	}
 	/* For TIFF, the resolution read at open, with its unit. */
-	int dpi = d->kind == KIND_TIFF ? pg->dpi : plausible_dpi(pixGetXRes(pix));
+	int dpi = d->kind == KIND_TIFF ? pg->dpi : decode_plausible_dpi(pixGetXRes(pix));
 	if (normalize(pp, e) < 0)
 		return -1;
 	out->pix = *pp;
@@ -569,11 +576,25 @@ static int fill_page(const struct decoder *d, PIX **pp, const struct page_info *
 
 /* ---- interface ------------------------------------------------------- */
 
+static int scan(struct decoder *d, const struct decode_limits *lim, struct err *e)
+{
+	if (d->kind == KIND_TIFF)
+		return tiff_scan(d, lim, e);
+	if (d->kind != KIND_PDF)
+		return header_scan(d, lim, e);
+	if (pdf_open(&d->file, lim, &d->pdf, e) < 0)
+		return -1;
+	d->npages = pdf_page_count(d->pdf);
+	return 0;
+}
+
 void page_image_clear(struct page_image *img)
 {
 	if (img == NULL)
 		return;
 	pixDestroy(&img->pix);
+	pixDestroy(&img->display);
+	free(img->text_layer);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -593,7 +614,7 @@ int decoder_open(const char *path, const struct decode_limits *lim,
 	}
 	if (sniff(d, e) < 0)
 		goto out;
-	if ((d->kind == KIND_TIFF ? tiff_scan(d, lim, e) : header_scan(d, lim, e)) < 0)
+	if (scan(d, lim, e) < 0)
 		goto out;
 	*out = d;
 	d = NULL;
@@ -629,8 +650,10 @@ int decoder_next_page(struct decoder *d, struct page_image *out, struct err *e)
 	}
 	/* A page that fails is skipped, so a retry does not fail the same way. */
 	unsigned index = d->next++;
-	const struct page_info *pg = &d->pages[index];
 	install_handlers();
+	if (d->kind == KIND_PDF)
+		return pdf_page_render(d->pdf, index, out, e);
+	const struct page_info *pg = &d->pages[index];
 	pix = d->kind == KIND_TIFF ? tiff_read(d, pg, index, e) : other_read(d, e);
 	if (pix == NULL || fill_page(d, &pix, pg, out, e) < 0)
 		goto out;
@@ -646,6 +669,7 @@ void decoder_close(struct decoder *d)
 		return;
 	if (d->tif != NULL)
 		TIFFClose(d->tif);
+	pdf_close(d->pdf);
 	free(d->pages);
 	free(d->file.data);
 	free(d);

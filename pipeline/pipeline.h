@@ -1,6 +1,8 @@
 /*
  * pipeline: the stages a scan goes through, one file a stage.
- *   decode.c  file -> page images (Leptonica, libtiff), with size limits
+ *   decode.c  file -> page images (Leptonica, libtiff; PDF via poppler in
+ *             decode_pdf.c), with size limits
+ *   preprocess.c  orientation, skew, borders, blank pages, the OCR image
  *   ocr.c     page image -> UTF-8 text (NFC) and word boxes (Tesseract C API)
  *   process.c one scan through decode and OCR -> a result (JSON object of
  *             ../shared/docs/interface.md)

@@ -5,11 +5,14 @@ Renders Vietnamese administrative documents (Nghị định 30/2020 layout) and 
 dossier receipts ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", with a QR code) into
 scan-like raster files, and writes the ground truth as DIR/truth.jsonl.
 
-    /usr/bin/python3 samples/generate.py --out DIR [--count N] [--seed S] [--small]
+    /usr/bin/python3 samples/generate.py --out DIR [--count N] [--seed S] [--small | --eval]
                                          [--corpus DIR]
 
 --small writes the fixed, committed sample set (about ten files, < 5 MB) instead of
---count random ones.  Output is deterministic for a given seed.
+--count random ones.  --eval writes the preprocessing eval set (make eval; see
+eval/README.md): rotations, large skew, blank backs, separator sheets, stamps, yellowed
+paper, punch holes, black borders, faxes and image-only PDFs.  Output is deterministic for
+a given seed.
 
 Runs with Debian's python3 and only python3-pil, python3-qrcode, python3-numpy and
 fonts-liberation2 (1.x has no Vietnamese glyphs).  Body text comes from the corpus in samples/corpus
@@ -25,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gen.corpus import find_corpus, load_corpus  # noqa: E402
 from gen.layout import check_fonts  # noqa: E402
+from gen.evalset import eval_set  # noqa: E402
 from gen.sets import random_set, small_set  # noqa: E402
 
 
@@ -34,13 +38,18 @@ def main():
     ap.add_argument("--count", type=int, default=20, help="number of random files")
     ap.add_argument("--seed", type=int, default=2684, help="random seed (deterministic output)")
     ap.add_argument("--small", action="store_true", help="write the fixed committed sample set")
+    ap.add_argument("--eval", action="store_true", help="write the eval set (make eval)")
     ap.add_argument("--corpus", help="corpus directory (truth.jsonl + .txt files)")
     a = ap.parse_args()
     check_fonts()
     corpus = load_corpus(find_corpus(a.corpus))
     os.makedirs(a.out, exist_ok=True)
+    if a.small and a.eval:
+        ap.error("--small and --eval are two different sets")
     if a.small:
         recs = small_set(a.out, corpus, a.seed)
+    elif a.eval:
+        recs = eval_set(a.out, corpus, a.seed)
     else:
         recs = random_set(a.out, corpus, a.seed, a.count)
     with open(os.path.join(a.out, "truth.jsonl"), "w", encoding="utf-8") as fh:

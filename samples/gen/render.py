@@ -1,10 +1,12 @@
 """Rendering: ink per page, seal, signature, scanner degradation, file formats and writing."""
 
+import io
 import math
 import os
+import time
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .content import part_fields
 from .layout import FONT_DIR, FONT_FILES, Fonts, Geom, doc_items, fit_body, receipt_items
@@ -149,10 +151,10 @@ def compose_page(ink, marks, spec, rng, part):
     H, W = a.shape
     if colour:
         paper = np.array(spec["paper"], dtype=np.float32)
-        inkc = np.array([28, 26, 32], dtype=np.float32)
+        inkc = np.array(spec.get("ink_rgb", (28, 26, 32)), dtype=np.float32)
         img = paper[None, None, :] * (1 - a[..., None]) + inkc[None, None, :] * a[..., None]
     else:
-        img = spec["paper_grey"] * (1 - a) + 22.0 * a
+        img = spec["paper_grey"] * (1 - a) + spec.get("ink_grey", 22.0) * a
     sig = marks.get("sig")
     for key in ("sig", "sig_applicant"):
         box = marks.get(key)
@@ -182,8 +184,13 @@ def compose_page(ink, marks, spec, rng, part):
         im = im.filter(ImageFilter.GaussianBlur(blur))
     if spec["skew"]:
         fill = tuple(int(v) for v in spec["paper"]) if colour else int(spec["paper_grey"])
-        im = im.rotate(spec["skew"], resample=Image.Resampling.BICUBIC, fillcolor=fill)
+        if spec.get("skew_fill") is not None:        # what the scanner shows around the sheet
+            fill = spec["skew_fill"] if not colour else (spec["skew_fill"],) * 3
+        # expand: a large skew keeps the page's corners (the scan area is bigger than the sheet)
+        im = im.rotate(spec["skew"], resample=Image.Resampling.BICUBIC, fillcolor=fill,
+                       expand=bool(spec.get("skew_expand")))
     arr = np.asarray(im).astype(np.float32)
+    H, W = arr.shape[:2]
     if spec["grain"] > 0:
         arr = arr + nr.normal(0, spec["grain"], arr.shape).astype(np.float32)
     # speckle: dark dots of 1-3 px
@@ -218,6 +225,131 @@ def to_bilevel(im, threshold):
     return g.point(lambda v: 255 if v > threshold else 0).convert("1", dither=Image.Dither.NONE)
 
 
+# ---- eval-set degradations (gen/evalset.py). Each is off unless the spec asks for it. ----
+
+# Clockwise turn as the scan shows it -> Pillow's transpose (which turns counter-clockwise).
+TURN_CW = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
+           270: Image.Transpose.ROTATE_90}
+PDF_DATE = time.strptime("2024-01-01", "%Y-%m-%d")
+SEPARATOR_TINTS = [(200, 222, 240), (246, 214, 222), (214, 238, 212), (250, 238, 180)]
+
+
+def punch_holes(ink, dpi, rng):
+    """Two filing holes at the left edge (ISO 838: 6 mm wide, 80 mm apart, centres about 12 mm
+    in), drawn into the ink layer: the scanner's dark lid shows through them."""
+    mm = dpi / 25.4
+    d = ImageDraw.Draw(ink)
+    r = 3.0 * mm * rng.uniform(0.95, 1.05)
+    cx = rng.uniform(10.5, 13.0) * mm
+    cy = ink.height / 2.0 + rng.uniform(-6, 6) * mm
+    for dy in (-40 * mm, 40 * mm):
+        d.ellipse([cx - r, cy + dy - r, cx + r, cy + dy + r], fill=rng.randrange(215, 246))
+
+
+def paper_mottle(im, rng, amp):
+    """Light, low-frequency paper noise (fibres, uneven whiteness) of about +-amp levels."""
+    nr = np.random.default_rng(rng.randrange(1 << 30))
+    W, H = im.size
+    lo = nr.normal(0, 1, (max(2, H // 48), max(2, W // 48))).astype(np.float32)
+    m = np.asarray(Image.fromarray(lo, "F").resize((W, H), Image.Resampling.BICUBIC)) * amp
+    arr = np.asarray(im).astype(np.float32)
+    arr = arr + (m[..., None] if arr.ndim == 3 else m)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), im.mode)
+
+
+def _yellowed(arr, dpi, rng):
+    """Old paper: edges browner than the middle, and foxing (small brown spots)."""
+    H, W = arr.shape[:2]
+    colour = arr.ndim == 3
+    yy = np.abs(np.linspace(-1, 1, H, dtype=np.float32))[:, None]
+    xx = np.abs(np.linspace(-1, 1, W, dtype=np.float32))[None, :]
+    edge = np.maximum(yy, xx) ** 6 * rng.uniform(0.08, 0.14)
+    if colour:
+        arr *= 1 - edge[..., None] * np.array([0.6, 0.8, 1.3], dtype=np.float32)
+    else:
+        arr *= 1 - edge
+    mm = dpi / 25.4
+    spots = Image.new("L", (W, H), 0)
+    d = ImageDraw.Draw(spots)
+    for _ in range(rng.randrange(12, 30)):
+        r = rng.uniform(0.6, 3.0) * mm
+        x, y = rng.uniform(0, W), rng.uniform(0, H)
+        d.ellipse([x - r, y - r, x + r, y + r], fill=rng.randrange(40, 110))
+    a = np.asarray(spots.filter(ImageFilter.GaussianBlur(mm)), dtype=np.float32) / 255.0
+    if colour:
+        arr *= 1 - a[..., None] * (1 - np.array([150, 105, 60], dtype=np.float32) / 255.0)
+    else:
+        arr *= 1 - a * (1 - 110 / 255.0)
+    return arr
+
+
+def _fax(arr, rng, nr):
+    """A fax line: a few dirty scan lines, a few lost ones, pepper noise (before thresholding)."""
+    H, W = arr.shape[:2]
+    for _ in range(rng.randrange(2, 6)):
+        y, x0 = rng.randrange(H), rng.randrange(W // 2)
+        arr[y, x0:x0 + rng.randrange(W // 8, W // 2)] = rng.uniform(0, 60)
+    for _ in range(rng.randrange(1, 3)):
+        arr[rng.randrange(H), :] = 255
+    n = int(H * W * 3e-4)
+    arr[nr.integers(0, H, n), nr.integers(0, W, n)] = 0
+    return arr
+
+
+def _borders(arr, spec, rng, nr):
+    """The scan area is larger than the sheet and the lid is black: dark bands round the page."""
+    mm = spec["dpi"] / 25.4
+    H, W = arr.shape[:2]
+    left, top, right, bottom = (int(rng.uniform(lo, hi) * mm)
+                                for lo, hi in ((3, 12), (2, 10), (0, 8), (4, 20)))
+    dark = spec.get("skew_fill") or 25
+    out = nr.normal(dark, 6, (H + top + bottom, W + left + right) + arr.shape[2:]).astype(np.float32)
+    out[top:top + H, left:left + W] = arr
+    return out
+
+
+def finish_page(im, spec, rng):
+    """Yellowing, fax line noise, black borders, then the quarter turn (spec "rotation",
+    degrees clockwise as the scan shows it). Does nothing, and draws no random numbers, for
+    the small and random sets."""
+    if not any(spec.get(k) for k in ("yellowed", "fax", "borders", "rotation")):
+        return im
+    nr = np.random.default_rng(rng.randrange(1 << 30))
+    arr = np.asarray(im).astype(np.float32)
+    if spec.get("yellowed"):
+        arr = _yellowed(arr, spec["dpi"], rng)
+    if spec.get("fax"):
+        arr = _fax(arr, rng, nr)
+    if spec.get("borders"):
+        arr = _borders(arr, spec, rng, nr)
+    im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), im.mode)
+    if spec.get("rotation"):
+        im = im.transpose(TURN_CW[spec["rotation"]])
+    return im
+
+
+def blank_back(ink, spec, rng):
+    """The back of a printed sheet (duplex scan): nothing printed, the front's text showing
+    through mirrored and very faint (about 10 grey levels), paper noise and dust. The sheet's
+    skew is mirrored too."""
+    bleed = rng.uniform(0.025, 0.05)
+    show = ImageOps.mirror(ink).filter(ImageFilter.GaussianBlur(1.5 * spec["dpi"] / 300.0))
+    show = show.point(lambda v: int(v * bleed))
+    back = dict(spec, skew=-spec["skew"], seal=False, signature=False)
+    im = compose_page(show, {}, back, rng, {})
+    return finish_page(paper_mottle(im, rng, 1.5), spec, rng)
+
+
+def separator_sheet(size, spec, rng):
+    """A blank sheet of pale coloured paper put between two documents of a batch."""
+    tint = rng.choice(SEPARATOR_TINTS)
+    grey = int(0.299 * tint[0] + 0.587 * tint[1] + 0.114 * tint[2])
+    sheet = dict(spec, paper=tint, paper_grey=grey, skew=rng.uniform(-1.0, 1.0),
+                 seal=False, signature=False)
+    im = compose_page(Image.new("L", size, 0), {}, sheet, rng, {})
+    return finish_page(paper_mottle(im, rng, 2.0), spec, rng)
+
+
 FORMATS = {
     # key: (extension, description)
     "g4": ("tif", "TIFF, CCITT Group 4, bilevel"),
@@ -231,11 +363,13 @@ FORMATS = {
     "pgm": ("pgm", "PGM (binary P5), DPI in a header comment"),
     "multipage-g4": ("tif", "multi-page TIFF, Group 4"),
     "multipage-lzw": ("tif", "multi-page TIFF, LZW"),
+    "fax-g3": ("tif", "TIFF, CCITT Group 3, bilevel (fax)"),
+    "pdf": ("pdf", "PDF, image-only (Pillow): one image per page, G4 or JPEG"),
 }
 
 
 def convert_for(fmt, im, spec):
-    if fmt in ("g4", "multipage-g4"):
+    if fmt in ("g4", "multipage-g4", "fax-g3"):
         return to_bilevel(im, spec["threshold"])
     if spec["colour"] == "bilevel":
         return to_bilevel(im, spec["threshold"])
@@ -254,6 +388,19 @@ def convert_for(fmt, im, spec):
 
 
 def write_pages(path, fmt, pages, dpi, spec):
+    if spec.get("degradations") is not None and fmt != "pgm":
+        # The eval set goes through memory: written straight to a file, a multi-page TIFF
+        # gets a stray byte of memory where libtiff word-aligns (a zero this way). The small
+        # and random sets keep the direct write, which their committed bytes came from.
+        buf = io.BytesIO()
+        _write_pages(buf, fmt, pages, dpi, spec)
+        with open(path, "wb") as fh:
+            fh.write(buf.getvalue())
+    else:
+        _write_pages(path, fmt, pages, dpi, spec)
+
+
+def _write_pages(path, fmt, pages, dpi, spec):
     d = (dpi, dpi)
     if fmt in ("g4", "multipage-g4"):
         pages[0].save(path, format="TIFF", compression="group4", dpi=d, save_all=True,
@@ -272,6 +419,14 @@ def write_pages(path, fmt, pages, dpi, spec):
     elif fmt == "jpeg":
         pages[0].save(path, format="JPEG", quality=spec.get("quality", 80), dpi=d,
                       subsampling=2 if pages[0].mode == "RGB" else 0)
+    elif fmt == "fax-g3":
+        pages[0].save(path, format="TIFF", compression="group3", dpi=d, save_all=True,
+                      append_images=pages[1:])
+    elif fmt == "pdf":
+        # Pillow writes image-only PDFs: CCITT G4 for 1-bit pages, JPEG (DCT) for the rest
+        pages[0].save(path, format="PDF", resolution=float(dpi), save_all=True,
+                      append_images=pages[1:], quality=spec.get("quality", 80),
+                      creationDate=PDF_DATE, modDate=PDF_DATE)     # not today: deterministic
     elif fmt == "pgm":
         im = pages[0]
         with open(path, "wb") as fh:
@@ -282,18 +437,34 @@ def write_pages(path, fmt, pages, dpi, spec):
 
 
 def make_sample(outdir, name, parts, spec, rng):
+    """Renders the parts into one file; returns its truth record.
+
+    The eval-set options of the spec (separator, punch, duplex, and those of finish_page) are
+    all off in the small and random sets, which stay byte-identical."""
     fmt = spec["fmt"]
     dpi = spec["dpi"]
-    images, page_texts, part_info = [], [], []
-    for part in parts:
+    images, page_texts, part_info, blanks = [], [], [], []
+
+    def add(im, text):
+        images.append(convert_for(fmt, im, spec))
+        page_texts.append(text)
+        if not text:
+            blanks.append(len(images))
+
+    for k, part in enumerate(parts):
         rendered = render_part(part, dpi, rng)
+        if k > 0 and spec.get("separator"):
+            add(separator_sheet(rendered[0][0].size, spec, rng), "")
         first = len(images) + 1
         for ink, marks, texts in rendered:
+            if spec.get("punch"):
+                punch_holes(ink, dpi, rng)
             im = compose_page(ink, marks, spec, rng, part)
-            images.append(convert_for(fmt, im, spec))
-            page_texts.append("\n".join(texts))
+            add(finish_page(im, spec, rng), "\n".join(texts))
+            if spec.get("duplex"):
+                add(blank_back(ink, spec, rng), "")
         part_info.append({
-            "kind": part["kind"], "first_page": first, "pages": len(rendered),
+            "kind": part["kind"], "first_page": first, "pages": len(images) + 1 - first,
             "fields": part_fields(part),
             "number_line": ("Số: " + part["number"]) if part["kind"] == "document" else None,
             "date_line": part["date_line"],
@@ -312,6 +483,14 @@ def make_sample(outdir, name, parts, spec, rng):
         "kind": p0["kind"],
         "colour": spec["colour"] if fmt not in ("g4", "multipage-g4") else "bilevel",
         "skew_deg": round(spec["skew"], 2),
+    }
+    if spec.get("degradations") is not None:      # eval set only
+        rec.update({
+            "rotation": spec.get("rotation", 0),
+            "blank_pages": blanks,
+            "degradations": list(spec["degradations"]),
+        })
+    rec.update({
         "fields": p0["fields"],
         "number_line": p0["number_line"],
         "date_line": p0["date_line"],
@@ -320,7 +499,7 @@ def make_sample(outdir, name, parts, spec, rng):
                      and any(p.get("seal_text") for p in parts)),
         "source": p0["source"],
         "text": page_texts,
-    }
+    })
     if len(part_info) > 1:
         rec["parts"] = part_info
     return rec

@@ -160,7 +160,7 @@ static void test_other_formats(void **state)
 	(void)state;
 	const char pdf[] = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n";
 	write_bytes("scan.pdf", pdf, sizeof(pdf) - 1);
-	expect_open_error(path_of("scan.pdf"), NULL, "PDF input is not supported yet");
+	expect_open_error(path_of("scan.pdf"), NULL, "corrupt or truncated PDF");
 	write_bytes("anim.gif", "GIF89a\x01\x00\x01\x00", 10);
 	expect_open_error(path_of("anim.gif"), NULL, "GIF images are not supported");
 }

@@ -1,0 +1,332 @@
+/*
+ * preprocess: a decoded page as OCR should see it, and as the PDF should
+ * show it. Everything is measured on a copy reduced to 150 dpi
+ * (preprocess_scan.c, preprocess_osd.c); only the final turn, straightening
+ * and binarisation touch the full page.
+ *
+ * Skew is counter-clockwise positive, as in samples/truth.jsonl: a page
+ * scanned turned 1 degree counter-clockwise has skew_deg 1.0, which is also
+ * Leptonica's angle for it (Leptonica turns clockwise by that angle to
+ * straighten it).
+ */
+#include "pipeline/preprocess_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Smaller skews are left: a turn would blur more than it straightens. */
+#define SKEW_MIN_DEG 0.1
+#define SKEW_MAX_DEG 10.0
+/* Leptonica's confidence below which its skew angle means nothing. */
+#define SKEW_MIN_CONF 3.0f
+
+struct preprocessor {
+	struct preprocess_options o;
+	TessBaseAPI *osd; /* NULL when pages are not turned */
+};
+
+/* What was decided for one page, applied by rebuild(). */
+struct plan {
+	int quads;     /* clockwise quarter turns */
+	double skew;   /* degrees to straighten, counter-clockwise positive */
+	int upscale;
+};
+
+void preprocess_defaults(struct preprocess_options *o)
+{
+	o->orientation = 1;
+	o->osd_min_confidence = 2.0f;
+	o->deskew = 1;
+	o->binarise = BINARISE_NONE;
+	o->blank_ink_max = 0.002;
+	o->min_dpi = 150;
+}
+
+int preprocessor_new(const char *tessdata, const struct preprocess_options *o,
+    struct preprocessor **out, struct err *e)
+{
+	struct preprocessor *p = xcalloc(1, sizeof(*p));
+	p->o = *o;
+	*out = NULL;
+	if (o->orientation && osd_new(tessdata, &p->osd, e) < 0) {
+		free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void preprocessor_free(struct preprocessor *p)
+{
+	if (p == NULL)
+		return;
+	osd_free(p->osd);
+	free(p);
+}
+
+/* ---- resolution ------------------------------------------------------ */
+
+struct paper {
+	const char *name;
+	double short_in, long_in;
+};
+
+static const struct paper papers[] = {
+	{ "a4", 210 / 25.4, 297 / 25.4 },
+	{ "letter", 8.5, 11 },
+};
+
+/* Scanners offer these; a page cropped by a few pixels still lands on one. */
+static const int usual_dpi[] = { 75, 96, 100, 120, 150, 200, 240, 300, 400, 600, 1200 };
+
+static int snap_dpi(double dpi)
+{
+	for (size_t i = 0; i < sizeof(usual_dpi) / sizeof(usual_dpi[0]); i++)
+		if (fabs(dpi / usual_dpi[i] - 1) <= 0.03)
+			return usual_dpi[i];
+	return (int)lround(dpi);
+}
+
+/* The paper whose shape fits the page best, when one fits within 6%. */
+static const struct paper *guess_paper(double shrt, double lng)
+{
+	const struct paper *best = NULL;
+	double best_off = log(1.06);
+	for (size_t i = 0; i < sizeof(papers) / sizeof(papers[0]); i++) {
+		double off = fabs(log(lng / shrt) - log(papers[i].long_in / papers[i].short_in));
+		if (off < best_off) {
+			best_off = off;
+			best = &papers[i];
+		}
+	}
+	return best;
+}
+
+static void page_dpi(struct page_image *img, struct page_facts *f)
+{
+	f->dpi_source = "file";
+	f->dpi = img->dpi;
+	if (img->dpi_from_file)
+		return;
+	double w = pixGetWidth(img->pix), h = pixGetHeight(img->pix);
+	double shrt = w < h ? w : h, lng = w < h ? h : w;
+	const struct paper *paper = guess_paper(shrt, lng);
+	int dpi = paper ? snap_dpi((shrt / paper->short_in + lng / paper->long_in) / 2) : 0;
+	if (dpi < 70 || dpi > 1200) {
+		f->dpi_source = "default";
+		return;
+	}
+	f->dpi_source = paper->name;
+	f->dpi = img->dpi = dpi;
+	pixSetResolution(img->pix, dpi, dpi);
+}
+
+/* ---- turning and straightening --------------------------------------- */
+
+/* 1 bpp: shear up to 3 degrees and sampling beyond, as Leptonica would
+ * choose anyway (asked for so, it does not log the choice). */
+static PIX *straighten(PIX *pix, double skew)
+{
+	float rad = (float)(skew * M_PI / 180);
+	int type = pixGetDepth(pix) > 1 ? L_ROTATE_AREA_MAP :
+	    fabs(skew) <= 3 ? L_ROTATE_SHEAR : L_ROTATE_SAMPLING;
+	return pixRotate(pix, rad, type, L_BRING_IN_WHITE, 0, 0);
+}
+
+static PIX *turn(PIX *pix, const struct plan *pl)
+{
+	PIX *turned = pl->quads ? pixRotateOrth(pix, pl->quads) : pixClone(pix);
+	if (turned == NULL || pl->skew == 0)
+		return turned;
+	PIX *straight = straighten(turned, pl->skew);
+	pixDestroy(&turned);
+	return straight;
+}
+
+/* The reduced mask, turned like the page, a little wider, at w x h. */
+static PIX *mask_for(PIX *small, const struct plan *pl, int w, int h)
+{
+	PIX *turned = turn(small, pl);
+	PIX *wide = turned ? pixDilateBrick(NULL, turned, 3, 3) : NULL;
+	PIX *big = wide ? pixScaleBySampling(wide, (float)w / pixGetWidth(wide),
+	    (float)h / pixGetHeight(wide)) : NULL;
+	PIX *fit = big ? pixResizeToMatch(big, NULL, w, h) : NULL;
+	pixDestroy(&turned);
+	pixDestroy(&wide);
+	pixDestroy(&big);
+	return fit;
+}
+
+/* ---- the image OCR reads --------------------------------------------- */
+
+static PIX *binarise(enum binarise how, PIX *grey, int dpi)
+{
+	PIX *out = NULL;
+	int w = pixGetWidth(grey), h = pixGetHeight(grey);
+	if (how == BINARISE_OTSU) {
+		/* Tiles of 3 inches: each one has some text in it. */
+		pixOtsuAdaptiveThreshold(grey, 3 * dpi, 3 * dpi, 1, 1, 0.1f, NULL, &out);
+	} else if (how == BINARISE_SAUVOLA) {
+		/* A window about two letters wide; tiles keep its sums small. */
+		int half = dpi / 12 > 8 ? dpi / 12 : 8;
+		pixSauvolaBinarizeTiled(grey, half, 0.34f, w > 1200 ? 2 : 1, h > 1200 ? 2 : 1,
+		    NULL, &out);
+	} else if (how == BINARISE_BACKGROUND) {
+		out = pixCleanBackgroundToWhite(grey, NULL, NULL, 1.0f, 70, 190);
+	}
+	return out;
+}
+
+static PIX *grey_of(PIX *pix)
+{
+	return pixGetDepth(pix) == 32 ? pixConvertRGBToLuminance(pix) : pixCopy(NULL, pix);
+}
+
+/* 1 bpp pages are already binary: they only lose their borders and holes. */
+static PIX *ocr_from_binary(PIX *turned, PIX *mask, int upscale)
+{
+	PIX *clean = mask ? pixSubtract(NULL, turned, mask) : pixClone(turned);
+	if (clean == NULL || !upscale)
+		return clean;
+	PIX *grey = pixConvert1To8(NULL, clean, 255, 0);
+	PIX *big = grey ? pixScaleGray2xLIThresh(grey, 128) : NULL;
+	pixDestroy(&grey);
+	pixDestroy(&clean);
+	return big;
+}
+
+/* BINARISE_NONE: the page as it is (colour or grey), whitened where masked. */
+static PIX *ocr_as_is(PIX *display, PIX *mask)
+{
+	if (mask == NULL)
+		return pixClone(display);
+	PIX *copy = pixCopy(NULL, display);
+	if (copy != NULL)
+		pixSetMasked(copy, mask, 0xffffffff);
+	return copy;
+}
+
+static PIX *ocr_image(enum binarise how, PIX *turned, PIX *display, PIX *small_mask,
+    const struct plan *pl, int dpi)
+{
+	int w = pixGetWidth(display), h = pixGetHeight(display);
+	PIX *mask = small_mask ? mask_for(small_mask, pl, w, h) : NULL, *out = NULL, *grey = NULL;
+	if (small_mask != NULL && mask == NULL)
+		return NULL;
+	if (pixGetDepth(turned) == 1)
+		out = ocr_from_binary(turned, mask, pl->upscale);
+	else if (how == BINARISE_NONE)
+		out = ocr_as_is(display, mask);
+	else if ((grey = grey_of(pl->upscale ? display : turned)) != NULL) {
+		if (mask != NULL)
+			pixSetMasked(grey, mask, 255);
+		out = binarise(how, grey, dpi);
+	}
+	pixDestroy(&grey);
+	pixDestroy(&mask);
+	return out;
+}
+
+/* ---- one page -------------------------------------------------------- */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static double measure_skew(PIX *bin, int quads)
+{
+	float angle = 0, conf = 0;
+	PIX *turned = pixRotateOrth(bin, quads);
+	if (turned == NULL || pixFindSkewSweepAndSearch(turned, &angle, &conf, 2, 1,
+	    (float)SKEW_MAX_DEG, 1.0f, 0.01f) != 0 || conf < SKEW_MIN_CONF)
+		angle = 0;
+	pixDestroy(&turned);
+	return angle;
+}
+
+static int unchanged(const struct preprocessor *p, const struct plan *pl, const struct scan *s,
+    PIX *page)
+{
+	return pl->quads == 0 && pl->skew == 0 && !pl->upscale && s->mask == NULL &&
+	    (p->o.binarise == BINARISE_NONE || pixGetDepth(page) == 1);
+}
+
+static int rebuild(const struct preprocessor *p, struct page_image *img, const struct plan *pl,
+    const struct scan *s, struct err *e)
+{
+	int rc = -1, dpi = pl->upscale ? 2 * img->dpi : img->dpi;
+	PIX *turned = turn(img->pix, pl), *display = NULL, *ocr = NULL;
+	if (turned == NULL || (display = pl->upscale ? pixScale(turned, 2, 2) :
+	    pixClone(turned)) == NULL ||
+	    (ocr = ocr_image(p->o.binarise, turned, display, s->mask, pl, dpi)) == NULL) {
+		err_set(e, "cannot prepare the page for OCR");
+		goto out;
+	}
+	pixSetResolution(ocr, dpi, dpi);
+	pixSetResolution(display, dpi, dpi);
+	pixDestroy(&img->pix);
+	pixDestroy(&img->display);
+	img->pix = ocr;
+	img->display = ocr == display ? NULL : display;
+	if (img->display == NULL)
+		pixDestroy(&display);
+	ocr = display = NULL;
+	img->dpi = dpi;
+	img->width = pixGetWidth(img->pix);
+	img->height = pixGetHeight(img->pix);
+	rc = 0;
+out:
+	pixDestroy(&turned);
+	pixDestroy(&display);
+	pixDestroy(&ocr);
+	return rc;
+}
+
+static void decide(const struct preprocessor *p, const struct scan *s, struct plan *pl,
+    struct page_facts *f)
+{
+	if (p->osd != NULL)
+		pl->quads = osd_detect(p->osd, s->bin, s->dpi, p->o.osd_min_confidence,
+		    &f->orientation_confidence);
+	f->rotation = 90 * pl->quads;
+	if (p->o.deskew) {
+		f->skew_deg = measure_skew(s->bin, pl->quads);
+		if (fabs(f->skew_deg) >= SKEW_MIN_DEG && fabs(f->skew_deg) <= SKEW_MAX_DEG)
+			pl->skew = f->skew_deg;
+	}
+	pl->upscale = f->dpi < p->o.min_dpi;
+	f->upscaled = pl->upscale;
+}
+
+int preprocess_page(struct preprocessor *p, struct page_image *img, struct page_facts *f,
+    struct err *e)
+{
+	int rc = -1;
+	struct scan s = { 0 };
+	struct plan pl = { 0 };
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(f, 0, sizeof(*f));
+	page_dpi(img, f);
+	if (scan_page(img->pix, img->dpi, &s, e) < 0)
+		goto out;
+	f->ink = s.ink;
+	f->blank = s.ink < p->o.blank_ink_max;
+	if (!f->blank) {
+		decide(p, &s, &pl, f);
+		if (!unchanged(p, &pl, &s, img->pix) && rebuild(p, img, &pl, &s, e) < 0)
+			goto out;
+	}
+	log_debug("preprocess: %.0f ms; dpi %d (%s), ink %.4f%s, turned %d, skew %.2f",
+	    ms_since(&t0), f->dpi, f->dpi_source, f->ink, f->blank ? " (blank)" : "",
+	    f->rotation, f->skew_deg);
+	rc = 0;
+out:
+	scan_clear(&s);
+	return rc;
+}
