@@ -8,8 +8,8 @@ degradation and the totals next to the goals, and writes report.json beside the 
 
 It measures and does not judge: the exit status is 0 whatever the numbers, 1 only when
 sohoa could not run (missing, crashed, timed out, printed no JSON, or failed on every
-file). A file that sohoa rejects with an error (e.g. "PDF input is not supported yet") is listed as failed and its
-pages count as unread (CER 100%). See eval/README.md.
+file). A file that sohoa rejects with an error (e.g. "PDF input is not supported yet")
+is listed as failed and its pages count as unread (CER 100%). See eval/README.md.
 """
 import argparse
 import concurrent.futures
@@ -213,7 +213,8 @@ def main():
     tpath = os.path.join(a.set, "truth.jsonl")
     if not os.path.isfile(tpath):
         sys.exit("eval: no %s; generate it: samples/generate.py --eval --out %s" % (tpath, a.set))
-    truth = [json.loads(l) for l in open(tpath, encoding="utf-8") if l.strip()]
+    with open(tpath, encoding="utf-8") as fh:
+        truth = [json.loads(line) for line in fh if line.strip()]
     if not all("degradations" in t for t in truth):
         sys.exit("eval: %s is not an eval set (no degradations)" % tpath)
 

@@ -3,6 +3,7 @@
 import io
 import math
 import os
+import struct
 import time
 
 import numpy as np
@@ -303,7 +304,8 @@ def _borders(arr, spec, rng, nr):
     left, top, right, bottom = (int(rng.uniform(lo, hi) * mm)
                                 for lo, hi in ((3, 12), (2, 10), (0, 8), (4, 20)))
     dark = spec.get("skew_fill") or 25
-    out = nr.normal(dark, 6, (H + top + bottom, W + left + right) + arr.shape[2:]).astype(np.float32)
+    shape = (H + top + bottom, W + left + right) + arr.shape[2:]
+    out = nr.normal(dark, 6, shape).astype(np.float32)         # sensor noise in the dark
     out[top:top + H, left:left + W] = arr
     return out
 
@@ -389,15 +391,56 @@ def convert_for(fmt, im, spec):
 
 def write_pages(path, fmt, pages, dpi, spec):
     if spec.get("degradations") is not None and fmt != "pgm":
-        # The eval set goes through memory: written straight to a file, a multi-page TIFF
-        # gets a stray byte of memory where libtiff word-aligns (a zero this way). The small
-        # and random sets keep the direct write, which their committed bytes came from.
+        # The eval set goes through memory, and the bytes of a TIFF that nothing points to
+        # (libtiff's word-alignment pads, where Pillow leaves stray memory) are zeroed: the
+        # files are then the same from run to run. The small and random sets keep the
+        # direct write, which their committed bytes came from.
         buf = io.BytesIO()
         _write_pages(buf, fmt, pages, dpi, spec)
+        data = buf.getvalue()
         with open(path, "wb") as fh:
-            fh.write(buf.getvalue())
+            fh.write(zero_tiff_gaps(data) if FORMATS[fmt][0] == "tif" else data)
     else:
         _write_pages(path, fmt, pages, dpi, spec)
+
+
+TIFF_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+
+
+def zero_tiff_gaps(data):
+    """Zeroes the bytes of a classic TIFF that nothing points to. libtiff skips a byte to
+    word-align a directory, and Pillow's in-memory writer leaves stray memory there (seen
+    in multi-page TIFFs), so the file would differ from run to run."""
+    used = np.zeros(len(data), dtype=bool)
+    used[:8] = True
+    e = "<" if data[:2] == b"II" else ">"
+
+    def values(typ, cnt, at):
+        if TIFF_TYPE_SIZE[typ] * cnt > 4:
+            at = struct.unpack_from(e + "I", data, at)[0]
+        return struct.unpack_from(e + ("H" if typ == 3 else "I") * cnt, data, at)
+
+    off = struct.unpack_from(e + "I", data, 4)[0]
+    while off:
+        n = struct.unpack_from(e + "H", data, off)[0]
+        used[off:off + 6 + 12 * n] = True
+        tags = {}
+        for k in range(n):
+            at = off + 2 + 12 * k
+            tag, typ, cnt = struct.unpack_from(e + "HHI", data, at)
+            size = TIFF_TYPE_SIZE.get(typ, 1) * cnt
+            if size > 4:
+                vo = struct.unpack_from(e + "I", data, at + 8)[0]
+                used[vo:vo + size] = True
+            tags[tag] = (typ, cnt, at + 8)
+        for offsets, counts in ((273, 279), (324, 325)):      # strips, tiles
+            if offsets in tags:
+                for o, c in zip(values(*tags[offsets]), values(*tags[counts])):
+                    used[o:o + c] = True
+        off = struct.unpack_from(e + "I", data, off + 2 + 12 * n)[0]
+    out = np.frombuffer(data, dtype=np.uint8).copy()
+    out[~used] = 0
+    return out.tobytes()
 
 
 def _write_pages(path, fmt, pages, dpi, spec):
