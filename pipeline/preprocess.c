@@ -161,6 +161,28 @@ static PIX *mask_for(PIX *small, const struct plan *pl, int w, int h)
 
 /* ---- the image OCR reads --------------------------------------------- */
 
+/* Dust is at most 0.25 mm across; the dot of an i is twice that. */
+static PIX *despeckle(PIX *bin, int dpi)
+{
+	int k = dpi >= 150 ? (int)lround(dpi / 100.0) : 1;
+	return pixSelectBySize(bin, k, k, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL);
+}
+
+/* Grey and colour: what a plain threshold of grey shows as dust, whitened in pix. */
+static int whiten_specks(PIX *pix, PIX *grey, int dpi)
+{
+	PIX *bin = pixThresholdToBinary(grey, 128);
+	PIX *kept = bin ? despeckle(bin, dpi) : NULL;
+	PIX *specks = kept ? pixSubtract(NULL, bin, kept) : NULL;
+	int rc = specks != NULL && pixDilateBrick(specks, specks, 3, 3) != NULL ? 0 : -1;
+	if (rc == 0)
+		pixSetMasked(pix, specks, 0xffffffff);
+	pixDestroy(&bin);
+	pixDestroy(&kept);
+	pixDestroy(&specks);
+	return rc;
+}
+
 static PIX *binarise(enum binarise how, PIX *grey, int dpi)
 {
 	PIX *out = NULL;
@@ -173,21 +195,18 @@ static PIX *binarise(enum binarise how, PIX *grey, int dpi)
 		int half = dpi / 12 > 8 ? dpi / 12 : 8;
 		pixSauvolaBinarizeTiled(grey, half, 0.34f, w > 1200 ? 2 : 1, h > 1200 ? 2 : 1,
 		    NULL, &out);
-	} else if (how == BINARISE_BACKGROUND) {
+	} else {
 		out = pixCleanBackgroundToWhite(grey, NULL, NULL, 1.0f, 70, 190);
 	}
 	return out;
 }
 
-static PIX *grey_of(PIX *pix)
+/* 1 bpp pages are binary already; upscaled, they are smoothed. */
+static PIX *ocr_from_binary(PIX *turned, PIX *mask, int dpi, int upscale)
 {
-	return pixGetDepth(pix) == 32 ? pixConvertRGBToLuminance(pix) : pixCopy(NULL, pix);
-}
-
-/* 1 bpp pages are already binary: they only lose their borders and holes. */
-static PIX *ocr_from_binary(PIX *turned, PIX *mask, int upscale)
-{
-	PIX *clean = mask ? pixSubtract(NULL, turned, mask) : pixClone(turned);
+	PIX *masked = mask ? pixSubtract(NULL, turned, mask) : pixClone(turned);
+	PIX *clean = masked ? despeckle(masked, dpi) : NULL;
+	pixDestroy(&masked);
 	if (clean == NULL || !upscale)
 		return clean;
 	PIX *grey = pixConvert1To8(NULL, clean, 255, 0);
@@ -197,34 +216,47 @@ static PIX *ocr_from_binary(PIX *turned, PIX *mask, int upscale)
 	return big;
 }
 
-/* BINARISE_NONE: the page as it is (colour or grey), whitened where masked. */
-static PIX *ocr_as_is(PIX *display, PIX *mask)
+/* Grey and colour pages, at the size OCR reads them. */
+static PIX *ocr_from_grey(enum binarise how, PIX *page, PIX *mask, int dpi)
 {
-	if (mask == NULL)
-		return pixClone(display);
-	PIX *copy = pixCopy(NULL, display);
-	if (copy != NULL)
-		pixSetMasked(copy, mask, 0xffffffff);
-	return copy;
-}
-
-static PIX *ocr_image(enum binarise how, PIX *turned, PIX *display, PIX *small_mask,
-    const struct plan *pl, int dpi)
-{
-	int w = pixGetWidth(display), h = pixGetHeight(display);
-	PIX *mask = small_mask ? mask_for(small_mask, pl, w, h) : NULL, *out = NULL, *grey = NULL;
-	if (small_mask != NULL && mask == NULL)
+	PIX *out = NULL, *grey = pixGetDepth(page) == 32 ? pixConvertRGBToLuminance(page) :
+	    pixCopy(NULL, page);
+	if (grey == NULL)
 		return NULL;
-	if (pixGetDepth(turned) == 1)
-		out = ocr_from_binary(turned, mask, pl->upscale);
-	else if (how == BINARISE_NONE)
-		out = ocr_as_is(display, mask);
-	else if ((grey = grey_of(pl->upscale ? display : turned)) != NULL) {
-		if (mask != NULL)
-			pixSetMasked(grey, mask, 255);
+	if (mask != NULL)
+		pixSetMasked(grey, mask, 255);
+	if (how == BINARISE_NONE) {
+		out = pixGetDepth(page) == 32 ? pixCopy(NULL, page) : pixClone(grey);
+		if (out != NULL && mask != NULL)
+			pixSetMasked(out, mask, 0xffffffff);
+	} else {
 		out = binarise(how, grey, dpi);
 	}
+	if (out != NULL && pixGetDepth(out) == 1) {
+		PIX *clean = despeckle(out, dpi);
+		pixDestroy(&out);
+		out = clean;
+	} else if (out != NULL && whiten_specks(out, how == BINARISE_NONE ? grey : out, dpi) < 0) {
+		pixDestroy(&out);
+	}
 	pixDestroy(&grey);
+	return out;
+}
+
+/* turned: the page turned and straightened; big: that at the size OCR reads. */
+static PIX *ocr_image(enum binarise how, PIX *turned, PIX *big, PIX *small_mask,
+    const struct plan *pl, int dpi)
+{
+	int binary = pixGetDepth(turned) == 1;
+	PIX *target = binary ? turned : big, *out = NULL;
+	PIX *mask = small_mask ? mask_for(small_mask, pl, pixGetWidth(target),
+	    pixGetHeight(target)) : NULL;
+	if (small_mask != NULL && mask == NULL)
+		return NULL;
+	if (binary)
+		out = ocr_from_binary(turned, mask, dpi, pl->upscale);
+	else
+		out = ocr_from_grey(how, big, mask, pl->upscale ? 2 * dpi : dpi);
 	pixDestroy(&mask);
 	return out;
 }
@@ -249,21 +281,25 @@ static double measure_skew(PIX *bin, int quads)
 	return angle;
 }
 
-static int unchanged(const struct preprocessor *p, const struct plan *pl, const struct scan *s,
-    PIX *page)
+static PIX *turn_scaled(PIX *pix, const struct plan *pl)
 {
-	return pl->quads == 0 && pl->skew == 0 && !pl->upscale && s->mask == NULL &&
-	    (p->o.binarise == BINARISE_NONE || pixGetDepth(page) == 1);
+	PIX *turned = turn(pix, pl);
+	if (turned == NULL || !pl->upscale)
+		return turned;
+	PIX *big = pixScale(turned, 2, 2);
+	pixDestroy(&turned);
+	return big;
 }
 
 static int rebuild(const struct preprocessor *p, struct page_image *img, const struct plan *pl,
     const struct scan *s, struct err *e)
 {
 	int rc = -1, dpi = pl->upscale ? 2 * img->dpi : img->dpi;
-	PIX *turned = turn(img->pix, pl), *display = NULL, *ocr = NULL;
-	if (turned == NULL || (display = pl->upscale ? pixScale(turned, 2, 2) :
-	    pixClone(turned)) == NULL ||
-	    (ocr = ocr_image(p->o.binarise, turned, display, s->mask, pl, dpi)) == NULL) {
+	PIX *turned = turn(img->pix, pl), *big = NULL, *display = NULL, *ocr = NULL;
+	if (turned == NULL ||
+	    (big = pl->upscale ? pixScale(turned, 2, 2) : pixClone(turned)) == NULL ||
+	    (display = img->display ? turn_scaled(img->display, pl) : pixClone(big)) == NULL ||
+	    (ocr = ocr_image(p->o.binarise, turned, big, s->mask, pl, img->dpi)) == NULL) {
 		err_set(e, "cannot prepare the page for OCR");
 		goto out;
 	}
@@ -272,9 +308,7 @@ static int rebuild(const struct preprocessor *p, struct page_image *img, const s
 	pixDestroy(&img->pix);
 	pixDestroy(&img->display);
 	img->pix = ocr;
-	img->display = ocr == display ? NULL : display;
-	if (img->display == NULL)
-		pixDestroy(&display);
+	img->display = display;
 	ocr = display = NULL;
 	img->dpi = dpi;
 	img->width = pixGetWidth(img->pix);
@@ -282,6 +316,7 @@ static int rebuild(const struct preprocessor *p, struct page_image *img, const s
 	rc = 0;
 out:
 	pixDestroy(&turned);
+	pixDestroy(&big);
 	pixDestroy(&display);
 	pixDestroy(&ocr);
 	return rc;
@@ -319,7 +354,7 @@ int preprocess_page(struct preprocessor *p, struct page_image *img, struct page_
 	f->blank = s.ink < p->o.blank_ink_max;
 	if (!f->blank) {
 		decide(p, &s, &pl, f);
-		if (!unchanged(p, &pl, &s, img->pix) && rebuild(p, img, &pl, &s, e) < 0)
+		if (rebuild(p, img, &pl, &s, e) < 0)
 			goto out;
 	}
 	log_debug("preprocess: %.0f ms; dpi %d (%s), ink %.4f%s, turned %d, skew %.2f",

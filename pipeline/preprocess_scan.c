@@ -17,20 +17,32 @@ static int mm(double v, int dpi)
 	return (int)lround(v * dpi / 25.4);
 }
 
+/* Area mapping below 0.7; above, Leptonica's general scaling would also
+ * sharpen, which costs more than the rest of the analysis. */
+static PIX *scale_grey(PIX *grey, double scale)
+{
+	if (scale >= 1)
+		return pixClone(grey);
+	return scale < 0.7 ? pixScaleAreaMap(grey, (float)scale, (float)scale) :
+	    pixScaleGrayLI(grey, (float)scale, (float)scale);
+}
+
 static PIX *reduced_grey(PIX *page, double scale)
 {
 	int depth = pixGetDepth(page);
 	if (depth == 1)
 		return scale < 1 ? pixScaleToGray(page, (float)scale) :
 		    pixConvert1To8(NULL, page, 255, 0);
-	PIX *small = scale >= 1 ? pixClone(page) : scale < 0.7 ?
-	    pixScaleAreaMap(page, (float)scale, (float)scale) : pixScale(page, (float)scale,
-	    (float)scale);
-	if (small == NULL || depth == 8)
-		return small;
-	PIX *grey = pixConvertRGBToLuminance(small);
+	if (depth == 8)
+		return scale_grey(page, scale);
+	/* Colour: the fewer pixels go through the luminance, the better. */
+	PIX *small = scale < 0.7 ? pixScaleAreaMap(page, (float)scale, (float)scale) :
+	    pixClone(page);
+	PIX *grey = small != NULL ? pixConvertRGBToLuminance(small) : NULL;
+	PIX *out = grey != NULL ? scale_grey(grey, scale < 0.7 ? 1 : scale) : NULL;
 	pixDestroy(&small);
-	return grey;
+	pixDestroy(&grey);
+	return out;
 }
 
 /* Tiles of 3 mm: shading and yellowed paper become white, a black scanner
