@@ -161,26 +161,25 @@ static PIX *mask_for(PIX *small, const struct plan *pl, int w, int h)
 
 /* ---- the image OCR reads --------------------------------------------- */
 
-/* Dust is at most 0.25 mm across; the dot of an i is twice that. */
-static PIX *despeckle(PIX *bin, int dpi)
+/*
+ * Dust is at most 0.25 mm across; the dot of an i is twice that. The boxes
+ * of the specks bin shows, a pixel wider, are painted white in pix (bin
+ * itself, or a grey or colour page of its size).
+ */
+static int clear_specks(PIX *pix, PIX *bin, int dpi)
 {
-	int k = dpi >= 150 ? (int)lround(dpi / 100.0) : 1;
-	return pixSelectBySize(bin, k, k, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL);
-}
-
-/* Grey and colour: what a plain threshold of grey shows as dust, whitened in pix. */
-static int whiten_specks(PIX *pix, PIX *grey, int dpi)
-{
-	PIX *bin = pixThresholdToBinary(grey, 128);
-	PIX *kept = bin ? despeckle(bin, dpi) : NULL;
-	PIX *specks = kept ? pixSubtract(NULL, bin, kept) : NULL;
-	int rc = specks != NULL && pixDilateBrick(specks, specks, 3, 3) != NULL ? 0 : -1;
-	if (rc == 0)
-		pixSetMasked(pix, specks, 0xffffffff);
-	pixDestroy(&bin);
-	pixDestroy(&kept);
-	pixDestroy(&specks);
-	return rc;
+	int k = dpi >= 150 ? (int)lround(dpi / 100.0) : 1, x, y, w, h;
+	int op = pixGetDepth(pix) == 1 ? PIX_CLR : PIX_SET;
+	BOXA *boxes = pixConnCompBB(bin, 8);
+	if (boxes == NULL)
+		return -1;
+	for (int i = 0; i < boxaGetCount(boxes); i++) {
+		boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+		if (w <= k && h <= k)
+			pixRasterop(pix, x - 1, y - 1, w + 2, h + 2, op, NULL, 0, 0);
+	}
+	boxaDestroy(&boxes);
+	return 0;
 }
 
 static PIX *binarise(enum binarise how, PIX *grey, int dpi)
@@ -204,16 +203,27 @@ static PIX *binarise(enum binarise how, PIX *grey, int dpi)
 /* 1 bpp pages are binary already; upscaled, they are smoothed. */
 static PIX *ocr_from_binary(PIX *turned, PIX *mask, int dpi, int upscale)
 {
-	PIX *masked = mask ? pixSubtract(NULL, turned, mask) : pixClone(turned);
-	PIX *clean = masked ? despeckle(masked, dpi) : NULL;
-	pixDestroy(&masked);
-	if (clean == NULL || !upscale)
+	PIX *clean = mask ? pixSubtract(NULL, turned, mask) : pixCopy(NULL, turned);
+	if (clean == NULL || clear_specks(clean, clean, dpi) < 0) {
+		pixDestroy(&clean);
+		return NULL;
+	}
+	if (!upscale)
 		return clean;
 	PIX *grey = pixConvert1To8(NULL, clean, 255, 0);
 	PIX *big = grey ? pixScaleGray2xLIThresh(grey, 128) : NULL;
 	pixDestroy(&grey);
 	pixDestroy(&clean);
 	return big;
+}
+
+/* Grey: where the specks are, by a plain threshold. */
+static int clear_grey_specks(PIX *pix, PIX *grey, int dpi)
+{
+	PIX *bin = pixThresholdToBinary(grey, 128);
+	int rc = bin != NULL ? clear_specks(pix, bin, dpi) : -1;
+	pixDestroy(&bin);
+	return rc;
 }
 
 /* Grey and colour pages, at the size OCR reads them. */
@@ -232,13 +242,10 @@ static PIX *ocr_from_grey(enum binarise how, PIX *page, PIX *mask, int dpi)
 	} else {
 		out = binarise(how, grey, dpi);
 	}
-	if (out != NULL && pixGetDepth(out) == 1) {
-		PIX *clean = despeckle(out, dpi);
+	int rc = out == NULL ? -1 : pixGetDepth(out) == 1 ? clear_specks(out, out, dpi) :
+	    clear_grey_specks(out, how == BINARISE_NONE ? grey : out, dpi);
+	if (rc < 0)
 		pixDestroy(&out);
-		out = clean;
-	} else if (out != NULL && whiten_specks(out, how == BINARISE_NONE ? grey : out, dpi) < 0) {
-		pixDestroy(&out);
-	}
 	pixDestroy(&grey);
 	return out;
 }
