@@ -240,6 +240,13 @@ void time_iso8601_vn(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
 }
 
+double clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 int remove_tree(const char *path)
 {
 	struct stat st;

@@ -58,9 +58,7 @@ struct sup {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)clock_ms();
 }
 
 /* ---- the jobs the supervisor knows ------------------------------------- */

@@ -187,9 +187,7 @@ int pool_start(const struct pool_options *o, struct worker_pool **out, struct er
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)clock_ms();
 }
 
 /* Reaps w if it has exited; 1 when it has, with its wait status. */

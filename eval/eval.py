@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -27,12 +28,26 @@ TIMEOUT = 600
 CER_GOALS = {300: 0.015, 200: 0.03}      # the issue's goals, per dpi
 SKEW_GOAL = 0.3                          # mean |measured - truth|, degrees
 ORIENTATION_GOAL = 1.0                   # share of pages upright after sohoa
+PREPROCESS_GOAL = 0.10                   # preprocessing time per page / OCR time per page
 
 
-def run_sohoa(sohoa, path):
+def preprocess_config(binarise):
+    """A configuration whose only point is [preprocess] binarise; nothing is filed."""
+    home = tempfile.mkdtemp(prefix="sohoa-eval-")
+    for d in ("spool", "archive", "quarantine"):
+        os.mkdir(os.path.join(home, d))
+    path = os.path.join(home, "sohoa.ini")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[preprocess]\nbinarise = %s\n" % binarise)
+    return path
+
+
+def run_sohoa(sohoa, path, config=None):
     """One sohoa run. Returns a dict: seconds, and result, or error (+ fatal)."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     env.pop("SOHOA_CONFIG", None)        # no configuration: nothing is filed
+    if config:
+        env["SOHOA_CONFIG"] = config
     argv = [sohoa, "process", "--json", "--no-archive", "-l", "vie+eng", path]
     start = time.monotonic()
     try:
@@ -103,7 +118,7 @@ def score(truth, run):
             p["skew_error"] = round(abs(facts_i["skew_deg"] - truth["skew_deg"]), 3)
         if "blank" in facts_i:
             p["blank_found"] = bool(facts_i["blank"])
-        for k in ("ink", "dpi_source"):
+        for k in ("ink", "dpi_source", "ms"):
             if k in facts_i:
                 p[k] = facts_i[k]
         f["page"].append(p)
@@ -142,6 +157,11 @@ def aggregate(files):
     ok = [f for f in files if not f["error"]]
     secs = sum(f["seconds"] for f in ok)
     a["pages_per_s"] = sum(f["pages"] for f in ok) / secs if secs else None
+    read = [p["ms"] for p in text_pages if p.get("ms", {}).get("ocr")]
+    a["preprocess_ms"] = sum(m["preprocess"] for m in read) / len(read) if read else None
+    a["ocr_ms"] = sum(m["ocr"] for m in read) / len(read) if read else None
+    a["preprocess_share"] = (sum(m["preprocess"] for m in read) / sum(m["ocr"] for m in read)
+                             if read else None)
     return a
 
 
@@ -176,6 +196,10 @@ def goals(total, by_dpi):
     out.append({"goal": "mean |skew error|", "target": "< %.1f°" % SKEW_GOAL, "value": v,
                 "shown": "n/a" if v is None else "%.2f°" % v,
                 "met": None if v is None else v < SKEW_GOAL})
+    v = total["preprocess_share"]
+    out.append({"goal": "preprocessing / OCR time", "target": "< %.0f%%" % (100 * PREPROCESS_GOAL),
+                "value": v, "shown": pct(v),
+                "met": None if v is None else v < PREPROCESS_GOAL})
     return out
 
 
@@ -206,7 +230,10 @@ def main():
                     help="folder with the eval files and truth.jsonl")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                     help="sohoa processes at once (each with one OCR thread)")
+    ap.add_argument("--binarise", choices=("none", "otsu", "sauvola", "background"),
+                    help="run with [preprocess] binarise set so (default: sohoa's default)")
     a = ap.parse_args()
+    config = preprocess_config(a.binarise) if a.binarise else None
     sohoa = os.path.abspath(a.sohoa)
     if not os.access(sohoa, os.X_OK):
         sys.exit("eval: %s is not there; run make eval" % sohoa)
@@ -224,7 +251,7 @@ def main():
           % (len(truth), npages, nblank, shown(sohoa), a.jobs), flush=True)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        runs = list(pool.map(lambda t: run_sohoa(sohoa, os.path.join(a.set, t["file"])), truth))
+        runs = list(pool.map(lambda t: run_sohoa(sohoa, os.path.join(a.set, t["file"]), config), truth))
     wall = time.monotonic() - start
     files = [score(t, r) for t, r in zip(truth, runs)]
 
@@ -277,6 +304,9 @@ def main():
     secs = sum(f["seconds"] for f in files)
     print("time: %.0f s wall for %d pages (%.2f pages/s with %d jobs); sohoa runs %.0f s in all"
           % (wall, npages, npages / wall if wall else 0, a.jobs, secs))
+    if total["ocr_ms"]:
+        print("per read page: preprocessing %.0f ms, OCR %.0f ms"
+              % (total["preprocess_ms"], total["ocr_ms"]))
 
     report = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

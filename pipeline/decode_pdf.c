@@ -507,6 +507,13 @@ int pdf_page_render(struct pdf_doc *p, unsigned index, struct page_image *out,
 		pix = grey;
 		grey = NULL;
 	}
+	/* A bilevel scan rendered 1:1 is black and white still: back to 1 bpp, so
+	 * that it is read as the TIFF of the same page would be. */
+	if (is_grey && pl->source_depth == 1 && (grey = pixThresholdToBinary(pix, 128)) != NULL) {
+		pixDestroy(&pix);
+		pix = grey;
+		grey = NULL;
+	}
 	out->pix = pix;
 	pix = NULL;
 	out->width = pl->w;

@@ -24,8 +24,13 @@ static json_t *null_fields(void)
 	return fields;
 }
 
+/* Where a page's time went, in milliseconds. */
+struct page_ms {
+	double decode, preprocess, ocr;
+};
+
 static json_t *page_summary(const struct page_image *img, const struct ocr_page *ocr,
-    const struct page_facts *f)
+    const struct page_facts *f, const struct page_ms *ms)
 {
 	json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:i, s:I, s:f}",
 	    "width", img->width, "height", img->height, "dpi", img->dpi,
@@ -37,6 +42,8 @@ static json_t *page_summary(const struct page_image *img, const struct ocr_page 
 		    (double)f->orientation_confidence, "skew_deg", f->skew_deg, "blank", f->blank,
 		    "ink", f->ink, "dpi_source", f->dpi_source ? f->dpi_source : "file",
 		    "upscaled", f->upscaled, "text_layer", img->text_layer != NULL));
+	json_object_set_new(o, "ms", json_pack("{s:f, s:f, s:f}", "decode", ms->decode,
+	    "preprocess", ms->preprocess, "ocr", ms->ocr));
 	return o;
 }
 
@@ -62,30 +69,35 @@ struct page_run {
 };
 
 /* A blank page is measured and counted, but neither read nor put in the PDF. */
-static int one_page(struct page_run *r, struct page_image *img, unsigned i, struct err *e)
+static int one_page(struct page_run *r, struct page_image *img, unsigned i,
+    struct page_ms *ms, struct err *e)
 {
 	struct page_facts facts = { 0 };
 	struct ocr_page ocr = { 0 };
 	const struct page_facts *f = NULL;
+	double t = clock_ms();
 	if (r->opt->pre != NULL) {
 		if (preprocess_page(r->opt->pre, img, &facts, e) < 0)
 			return -1;
 		f = &facts;
 	}
+	ms->preprocess = clock_ms() - t;
 	if (i > 0)
 		buf_append(&r->text, "\f", 1);
 	if (f != NULL && facts.blank) {
 		r->blank++;
-		json_array_append_new(r->pages, page_summary(img, &ocr, f));
+		json_array_append_new(r->pages, page_summary(img, &ocr, f, ms));
 		return 0;
 	}
+	t = clock_ms();
 	if (ocr_page_run(r->eng, img, &ocr, e) < 0)
 		return -1;
+	ms->ocr = clock_ms() - t;
 	char *layer = r->opt->pdf_keep_text && img->text_layer ? text_nfc(img->text_layer) : NULL;
 	const char *page_text = layer != NULL ? layer : ocr.text;
 	buf_append(&r->text, page_text, strlen(page_text));
 	buf_append(&r->alto, ocr.alto, strlen(ocr.alto));
-	json_array_append_new(r->pages, page_summary(img, &ocr, f));
+	json_array_append_new(r->pages, page_summary(img, &ocr, f, ms));
 	r->conf_sum += ocr.mean_confidence;
 	r->recognised++;
 	free(layer);
@@ -100,11 +112,13 @@ static int run_pages(struct page_run *r, const char *path, struct decoder *dec,
 	unsigned count = decoder_page_count(dec);
 	for (unsigned i = 0; i < count; i++) {
 		struct page_image img = { 0 };
+		struct page_ms ms = { clock_ms(), 0, 0 };
 		if (decoder_next_page(dec, &img, e) < 0) {
 			err_prefix(e, "page %u of %u", i + 1, count);
 			return -1;
 		}
-		int rc = one_page(r, &img, i, e);
+		ms.decode = clock_ms() - ms.decode;
+		int rc = one_page(r, &img, i, &ms, e);
 		page_image_clear(&img);
 		if (rc < 0) {
 			err_prefix(e, "page %u of %u", i + 1, count);
