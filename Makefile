@@ -4,11 +4,12 @@ DESTDIR  ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1-openssl \
-            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd poppler-glib cairo
+            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd poppler-glib cairo zbar
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS)
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS) \
+              -DSOHOA_DATADIR='"$(PREFIX)/share/sohoa"'
 CFLAGS     ?= -O2 -g
 # make V=1 shows the compiler command lines.
 Q           = $(if $(V),,@)
@@ -87,16 +88,24 @@ samples:
 	@sh scripts/install-deps.sh samples
 	$(PYTHON) samples/generate.py --out samples/out --count 40
 
-# OCR quality on scans as scanners make them (eval/README.md). Measures, never fails on
-# the numbers. The eval set is made again when the generator changes.
+# OCR quality on scans as scanners make them, then field extraction (eval/README.md).
+# Measures, never fails on the numbers. The sets are made again when the generator changes.
 EVAL_GEN = samples/generate.py $(wildcard samples/gen/*.py)
-eval: bin/sohoa eval/out/truth.jsonl
+eval: bin/sohoa eval/out/truth.jsonl eval/fields-out/truth.jsonl
 	$(PYTHON) eval/eval.py --sohoa bin/sohoa --set eval/out
+	$(PYTHON) eval/fields.py --sohoa bin/sohoa --set eval/fields-out
 
 eval/out/truth.jsonl: $(EVAL_GEN)
 	@sh scripts/install-deps.sh samples
 	@rm -rf eval/out
 	$(PYTHON) samples/generate.py --eval --out eval/out
+
+# The field set; its own .gitignore keeps it out of git.
+eval/fields-out/truth.jsonl: $(EVAL_GEN)
+	@sh scripts/install-deps.sh samples
+	@rm -rf eval/fields-out
+	$(PYTHON) samples/generate.py --fields --out eval/fields-out
+	@printf '*\n' > eval/fields-out/.gitignore
 
 demo: deps
 	@$(MAKE) --no-print-directory bin/sohoa
@@ -106,6 +115,9 @@ install: bin/sohoa
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/sohoa
 	install -m 0755 bin/sohoa $(DESTDIR)$(PREFIX)/bin/sohoa
 	install -m 0644 config/sohoa.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/sohoa/
+	install -d $(DESTDIR)$(PREFIX)/share/sohoa/gazetteer
+	install -m 0644 config/kinds.rules $(DESTDIR)$(PREFIX)/share/sohoa/
+	install -m 0644 config/gazetteer/*.txt $(DESTDIR)$(PREFIX)/share/sohoa/gazetteer/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 packaging/sohoa.service $(DESTDIR)$(PREFIX)/lib/systemd/system/sohoa.service
 

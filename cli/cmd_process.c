@@ -49,6 +49,7 @@ static void print_for_people(const char *path, json_t *res)
 struct process_run {
 	struct ocr_engine *eng;
 	struct preprocessor *pre;
+	struct extractor *extract;
 	struct process_options opt;
 	struct archive *archive;  /* NULL: nothing is filed, nothing is signed */
 	struct signer_config sc;  /* points into cfg */
@@ -219,7 +220,8 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	struct preprocess_options po;
 	preprocess_options_from_cfg(&cfg, &po);
 	if (ocr_engine_new(languages ? languages : cfg.languages, cfg.tessdata_dir, &run.eng, &e) < 0 ||
-	    preprocessor_new(cfg.tessdata_dir, &po, &run.pre, &e) < 0) {
+	    preprocessor_new(cfg.tessdata_dir, &po, &run.pre, &e) < 0 ||
+	    extractor_new(cfg.extract_data, &run.extract, &e) < 0) {
 		fprintf(stderr, "sohoa: %s\n", e.msg);
 		rc = EXIT_USAGE;
 		goto out;
@@ -231,7 +233,7 @@ int cmd_process(int argc, char **argv, struct cli_global *g)
 	}
 	run.opt = (struct process_options){
 		.limits = { cfg.max_pixels, cfg.max_pages, cfg.max_file_bytes },
-		.pre = run.pre, .pdf_keep_text = cfg.pre_pdf_keep_text,
+		.pre = run.pre, .extract = run.extract, .pdf_keep_text = cfg.pre_pdf_keep_text,
 		.progress = isatty(STDERR_FILENO) ? show_progress : NULL,
 	};
 	rc = EXIT_OK;
@@ -245,6 +247,7 @@ out:
 	free(run.work_root);
 	signer_xml_cleanup();
 	preprocessor_free(run.pre);
+	extractor_free(run.extract);
 	ocr_engine_free(run.eng);
 	config_free(&cfg);
 	return rc;

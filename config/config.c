@@ -52,6 +52,7 @@ static const struct key_def global_keys[] = {
 	G("decode", "max_file_mb", K_MB, max_file_bytes),
 	G("ocr", "languages", K_LANGS, languages),
 	G("ocr", "tessdata", K_DIR, tessdata_dir),
+	G("extract", "data", K_DIR, extract_data),
 	G("signer", "pkcs12", K_SECRET, signer_pkcs12),
 	G("signer", "pin_file", K_SECRET, signer_pin_file),
 	G("signer", "ca", K_FILE, signer_ca),
@@ -179,7 +180,7 @@ void config_free(struct sohoa_config *c)
 {
 	char **strings[] = {
 		&c->file, &c->agency_name, &c->agency_code, &c->spool_dir, &c->archive_dir,
-		&c->quarantine_dir, &c->languages, &c->tessdata_dir, &c->signer_pkcs12,
+		&c->quarantine_dir, &c->languages, &c->tessdata_dir, &c->extract_data, &c->signer_pkcs12,
 		&c->signer_pin_file, &c->signer_ca, &c->signer_pkcs11_uri,
 		&c->signer_pkcs11_module, &c->signer_certificate, &c->signer_trust,
 		&c->signer_tsa_url, &c->daemon_ignore,

@@ -35,6 +35,7 @@ struct sohoa_config {
 	char *quarantine_dir;
 	char *languages;     /* "vie+eng" */
 	char *tessdata_dir;  /* NULL = the system's */
+	char *extract_data;  /* gazetteers and kinds.rules; NULL = extract_data_dir() */
 	uint64_t max_pixels;
 	unsigned max_pages;
 	uint64_t max_file_bytes;

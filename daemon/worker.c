@@ -21,6 +21,7 @@ struct worker_ctx {
 	const struct sohoa_config *cfg;
 	struct ocr_engine *eng;
 	struct preprocessor *pre;
+	struct extractor *extract;
 	struct signer_config sc;   /* points into cfg */
 	struct signer *signer;     /* NULL while the key cannot be reached */
 	struct decode_limits limits;
@@ -233,7 +234,7 @@ static void run_job(struct worker_ctx *c, const struct intake *in)
 	struct err e = { 0 };
 	struct job j = { 0 };
 	struct page_progress pp = { c, in->id };
-	struct process_options opt = { .limits = c->limits, .pre = c->pre,
+	struct process_options opt = { .limits = c->limits, .pre = c->pre, .extract = c->extract,
 		.pdf_keep_text = c->cfg->pre_pdf_keep_text, .progress = on_page, .progress_arg = &pp };
 	char *dossier = NULL, *result_json = NULL;
 	const char *source = in->original, *stage = "decode";
@@ -373,7 +374,7 @@ static int setup(struct worker_ctx *c, const struct sohoa_config *cfg)
 	preprocess_options_from_cfg(cfg, &po);
 	if (ocr_engine_new(cfg->languages, cfg->tessdata_dir, &c->eng, &e) < 0 ||
 	    preprocessor_new(cfg->tessdata_dir, &po, &c->pre, &e) < 0 ||
-	    signer_xml_init(&e) < 0)
+	    extractor_new(cfg->extract_data, &c->extract, &e) < 0 || signer_xml_init(&e) < 0)
 		goto fail;
 	if (signer_open(&c->sc, &c->signer, &e) < 0) {
 		if (!e.temporary)
@@ -399,6 +400,7 @@ int worker_main(const struct sohoa_config *cfg)
 	signer_close(c.signer);
 	signer_xml_cleanup();
 	preprocessor_free(c.pre);
+	extractor_free(c.extract);
 	ocr_engine_free(c.eng);
 	free(c.in.data);
 	return rc;

@@ -162,8 +162,40 @@ int preprocess_page(struct preprocessor *p, struct page_image *img, struct page_
 
 /* ---- process --------------------------------------------------------- */
 
+/* ---- extract (pipeline/extract*.c) ------------------------------------ */
+
+struct extractor;
+/*
+ * Loads the gazetteers (<dir>/gazetteer/) and the kinds (<dir>/kinds.rules)
+ * that extraction reads; dir NULL: extract_data_dir(). The caller owns *out.
+ */
+int extractor_new(const char *dir, struct extractor **out, struct err *e);
+void extractor_free(struct extractor *x);
+/* $SOHOA_DATA; else ../config beside the running binary when it holds
+ * kinds.rules (a build tree); else the installed share/sohoa. */
+const char *extract_data_dir(void);
+
+/* A page as extraction sees it. Both borrowed; ocr NULL for a blank page. */
+struct extract_page {
+	const struct ocr_page *ocr;
+	const char *qr;          /* the payload of the page's QR code, or NULL */
+};
+/*
+ * Sets in `result` the scan's kind, fields, confidence (per non-null field,
+ * 0..1), review, review_reasons (sentences) and, when the scan holds more
+ * than one part (a receipt and the documents of its dossier), parts[].
+ * Dates after `now` are refused.
+ */
+void extract_scan(const struct extractor *x, const struct extract_page *pages, size_t n,
+    time_t now, json_t *result);
+/* The first QR code in the top 40% of a page: *payload (the caller frees
+ * it) or NULL when there is none. -1 only when the search itself failed. */
+int qr_scan_page(const struct page_image *img, char **payload, struct err *e);
+
 struct process_options {
 	struct decode_limits limits;
+	/* NULL: fields are not extracted (all null, kind "unknown"). */
+	const struct extractor *extract;
 	/* NULL: pages go to OCR as decoded (the previous behaviour). */
 	struct preprocessor *pre;
 	/* 1: a PDF page's own text layer is the page's text (OCR still makes

@@ -244,7 +244,7 @@ static int clear_grey_specks(PIX *pix, PIX *grey, int dpi)
 /* Grey and colour pages, at the size OCR reads them. */
 static PIX *ocr_from_grey(enum binarise how, PIX *page, PIX *mask, int dpi)
 {
-	PIX *out = NULL, *grey = pixGetDepth(page) == 32 ? pixConvertRGBToLuminance(page) :
+	PIX *out = NULL, *grey = pixGetDepth(page) == 32 ? pixConvertRGBToGrayMinMax(page, L_CHOOSE_MAX) :
 	    pixCopy(NULL, page);
 	if (grey == NULL)
 		return NULL;

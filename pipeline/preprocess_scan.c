@@ -71,6 +71,27 @@ static PIX *find_borders(PIX *bin)
 }
 
 /*
+ * How many corners of the box are paper: a disc leaves all four (a half
+ * disc at the edge two), a square such as a QR code's finder pattern none.
+ */
+static int empty_corners(PIX *piece)
+{
+	int w = pixGetWidth(piece), h = pixGetHeight(piece), n = 0;
+	int cw = w / 5 > 1 ? w / 5 : 1, ch = h / 5 > 1 ? h / 5 : 1;
+	for (int c = 0; c < 4; c++) {
+		int count = 0;
+		BOX *b = boxCreate(c & 1 ? w - cw : 0, c & 2 ? h - ch : 0, cw, ch);
+		PIX *corner = b ? pixClipRectangle(piece, b, NULL) : NULL;
+		if (corner != NULL && pixCountPixels(corner, &count, NULL) == 0 &&
+		    count * 10 < cw * ch * 3)
+			n++;
+		pixDestroy(&corner);
+		boxDestroy(&b);
+	}
+	return n;
+}
+
+/*
  * ISO 838 holes: 6 mm discs, centres 12 mm from the edge. A solid disc fills
  * 79% of its box; a hole the edge cut in half is twice as long as wide.
  */
@@ -87,9 +108,10 @@ static int hole_like(PIX *bin, BOX *box, int dpi)
 		return 0;
 	PIX *piece = pixClipRectangle(bin, box, NULL);
 	pixCountPixels(piece, &count, NULL);
+	int open_corners = piece != NULL ? empty_corners(piece) : 0;
 	pixDestroy(&piece);
 	double fill = (double)count / ((double)w * h);
-	return fill >= 0.6 && fill <= 0.92;
+	return fill >= 0.6 && fill <= 0.92 && open_corners >= 2;
 }
 
 /* Boxes of the holes are painted into mask and cleared from bin. */

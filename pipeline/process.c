@@ -1,5 +1,6 @@
 /* process: one scan through every stage built so far -> the result object. */
 #include "pipeline.h"
+#include "pipeline/extract_int.h"
 
 #include "config/config.h"
 
@@ -9,18 +10,12 @@
 
 #include <leptonica/allheaders.h>
 
-/* The field names of the interface doc; null until extraction exists. */
-static const char *const field_names[] = {
-	"type", "number", "issuer", "issuer_parent", "place", "date", "subject",
-	"signer", "signer_role", "dossier_code", "citizen_id", "tax_code",
-	"applicant", "procedure", "received", "due",
-};
-
+/* The fields of the interface doc, before (or without) extraction. */
 static json_t *null_fields(void)
 {
 	json_t *fields = json_object();
-	for (size_t i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
-		json_object_set_new(fields, field_names[i], json_null());
+	for (int f = 0; f < F_COUNT; f++)
+		json_object_set_new(fields, field_name((enum field)f), json_null());
 	return fields;
 }
 
@@ -66,7 +61,23 @@ struct page_run {
 	json_t *pages;
 	double conf_sum;
 	unsigned recognised, blank;
+	/* With extraction: every page's OCR and QR payload, kept for it. */
+	struct ocr_page *kept;
+	char **qr;
+	double *qr_ms;
 };
+
+/* The page's QR code, if any; a failed search is logged, not fatal. */
+static void find_qr(struct page_run *r, const struct page_image *img, unsigned i)
+{
+	struct err e = { 0 };
+	double t = clock_ms();
+	if (qr_scan_page(img, &r->qr[i], &e) < 0)
+		log_warn("page %u: no QR code search: %s", i + 1, e.msg);
+	r->qr_ms[i] = clock_ms() - t;
+	log_debug("page %u: QR code %s (%.0f ms)", i + 1, r->qr[i] ? r->qr[i] : "none",
+	    r->qr_ms[i]);
+}
 
 /* A blank page is measured and counted, but neither read nor put in the PDF. */
 static int one_page(struct page_run *r, struct page_image *img, unsigned i,
@@ -101,7 +112,12 @@ static int one_page(struct page_run *r, struct page_image *img, unsigned i,
 	r->conf_sum += ocr.mean_confidence;
 	r->recognised++;
 	free(layer);
-	ocr_page_clear(&ocr);
+	if (r->kept != NULL) {
+		r->kept[i] = ocr; /* handed to extraction */
+		find_qr(r, img, i);
+	} else {
+		ocr_page_clear(&ocr);
+	}
 	return 0;
 }
 
@@ -160,6 +176,25 @@ static int write_alto(const char *path, const char *source, const struct buf *pa
 	return rc;
 }
 
+/* Fields, and each read page's share of the time they took, QR search included. */
+static void extract_fields(struct page_run *r, unsigned count, json_t *res)
+{
+	struct extract_page *pages = xcalloc(count, sizeof(*pages));
+	for (unsigned i = 0; i < count; i++) {
+		pages[i].ocr = r->kept[i].text != NULL ? &r->kept[i] : NULL;
+		pages[i].qr = r->qr[i];
+	}
+	double t = clock_ms();
+	extract_scan(r->opt->extract, pages, count, time(NULL), res);
+	double share = r->recognised ? (clock_ms() - t) / r->recognised : 0;
+	for (unsigned i = 0; i < count; i++) {
+		json_t *ms = json_object_get(json_array_get(r->pages, i), "ms");
+		if (ms != NULL && pages[i].ocr != NULL)
+			json_object_set_new(ms, "extract", json_real(share + r->qr_ms[i]));
+	}
+	free(pages);
+}
+
 /* Only a single-page JPEG may be embedded as it is: the renderer re-reads
  * its source by name, which for a TIFF would be the first page only. */
 static int begin_pdf(struct ocr_engine *eng, const char *pdf_path, const char *id,
@@ -178,8 +213,15 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 	struct page_run r = { .eng = eng, .opt = opt, .pages = json_array() };
 	json_t *res = NULL;
 
+	unsigned count = 0;
 	if (decoder_open(path, &opt->limits, &dec, e) < 0)
 		goto out;
+	count = decoder_page_count(dec);
+	if (opt->extract != NULL) {
+		r.kept = xcalloc(count, sizeof(*r.kept));
+		r.qr = xcalloc(count, sizeof(*r.qr));
+		r.qr_ms = xcalloc(count, sizeof(*r.qr_ms));
+	}
 	decoder_sha256(dec, id);
 	if (opt->pdf_path != NULL && begin_pdf(eng, opt->pdf_path, id, path, dec, e) < 0)
 		goto out;
@@ -190,7 +232,6 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 	if (pages_rc < 0 || (opt->alto_path != NULL &&
 		write_alto(opt->alto_path, id, &r.alto, e) < 0))
 		goto out;
-	unsigned count = decoder_page_count(dec);
 	res = result_skeleton(id, path);
 	json_object_set_new(res, "pages", json_integer(count));
 	json_object_set_new(res, "blank_pages", json_integer(r.blank));
@@ -198,9 +239,18 @@ int pipeline_process_file(struct ocr_engine *eng, const struct process_options *
 	json_object_set_new(res, "ocr", json_pack("{s:s, s:s, s:f, s:O}",
 	    "engine", ocr_tesseract_version(), "format", decoder_format(dec),
 	    "mean_confidence", r.recognised ? r.conf_sum / r.recognised : 0.0, "pages", r.pages));
+	if (opt->extract != NULL)
+		extract_fields(&r, count, res);
 	*result = res;
 	rc = 0;
 out:
+	for (unsigned i = 0; r.kept != NULL && i < count; i++) {
+		ocr_page_clear(&r.kept[i]);
+		free(r.qr[i]);
+	}
+	free(r.kept);
+	free(r.qr);
+	free(r.qr_ms);
 	json_decref(r.pages);
 	decoder_close(dec);
 	free(r.text.data);

@@ -1,0 +1,431 @@
+/*
+ * extract: a scan's kind, parts and fields, each with a confidence, and
+ * whether a person must look (review). A wrong field is worse than a
+ * missing one: a value that fails its check is not given as if it were
+ * right, and every doubt is written down as a sentence.
+ */
+#include "pipeline/extract_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Below this, a field counts as uncertain and the scan goes to review. */
+#define SURE 0.7
+
+struct extractor {
+	struct gazetteer *g;
+	struct rules *r;
+};
+
+static const char *const names[F_COUNT] = {
+	"type", "number", "issuer", "issuer_parent", "place", "date", "subject", "signer",
+	"signer_role", "authority", "dossier_code", "citizen_id", "tax_code", "applicant",
+	"procedure", "received", "due", "address",
+};
+
+const char *field_name(enum field f)
+{
+	return names[f];
+}
+
+int field_by_name(const char *name)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		if (strcmp(names[f], name) == 0)
+			return f;
+	return -1;
+}
+
+void fieldset_put(struct fieldset *fs, enum field f, char *value, double conf)
+{
+	if (fs->value[f] != NULL && fs->conf[f] >= conf) {
+		free(value);
+		return;
+	}
+	free(fs->value[f]);
+	fs->value[f] = value;
+	fs->conf[f] = conf < 0 ? 0 : conf > 1 ? 1 : conf;
+}
+
+void fieldset_flag(struct fieldset *fs, enum field f, const char *why)
+{
+	if (fs->problem[f] == NULL)
+		fs->problem[f] = xstrdup(why);
+}
+
+static void fieldset_drop(struct fieldset *fs, enum field f)
+{
+	free(fs->value[f]);
+	fs->value[f] = NULL;
+	fs->conf[f] = 0;
+}
+
+void fieldset_clear(struct fieldset *fs)
+{
+	for (int f = 0; f < F_COUNT; f++) {
+		free(fs->value[f]);
+		free(fs->problem[f]);
+	}
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* ---- the data folder ---------------------------------------------------- */
+
+#ifndef SOHOA_DATADIR
+#define SOHOA_DATADIR "/usr/local/share/sohoa"
+#endif
+
+const char *extract_data_dir(void)
+{
+	static char beside[4096];
+	const char *env = getenv("SOHOA_DATA");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	ssize_t n = readlink("/proc/self/exe", beside, sizeof(beside) - 32);
+	if (n > 0) {
+		beside[n] = '\0';
+		char *slash = strrchr(beside, '/');
+		if (slash != NULL) {
+			strcpy(slash, "/../config");
+			char *rules = xasprintf("%s/kinds.rules", beside);
+			int here = access(rules, R_OK) == 0;
+			free(rules);
+			if (here)
+				return beside;
+		}
+	}
+	return SOHOA_DATADIR;
+}
+
+int extractor_new(const char *dir, struct extractor **out, struct err *e)
+{
+	struct extractor *x = xcalloc(1, sizeof(*x));
+	*out = NULL;
+	if (dir == NULL)
+		dir = extract_data_dir();
+	if (gazetteer_load(dir, &x->g, e) < 0 || rules_load(dir, &x->r, e) < 0) {
+		extractor_free(x);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+void extractor_free(struct extractor *x)
+{
+	if (x == NULL)
+		return;
+	gazetteer_free(x->g);
+	rules_free(x->r);
+	free(x);
+}
+
+/* ---- parts ---------------------------------------------------------------- */
+
+struct part {
+	const char *kind;      /* "document", or a kind of the rules */
+	const char *title;     /* the title line that made the kind, in lines[first] */
+	size_t first, count;   /* pages of the scan */
+	struct fieldset fs;
+};
+
+static int has_motto(const struct page_lines *pl)
+{
+	for (size_t i = 0; i < pl->n && pl->seg[i].y0 < pl->height / 3; i++)
+		if (strstr(pl->seg[i].folded, "CONG HOA XA HOI") != NULL ||
+		    strstr(pl->seg[i].folded, "DOC LAP - TU DO") != NULL)
+			return 1;
+	return 0;
+}
+
+/* A page with a title of the rules, or with the national motto, starts a part. */
+static const char *page_kind(const struct extractor *x, const struct page_lines *pl,
+    const char **title)
+{
+	const char *k = rules_classify(x->r, pl, title);
+	if (k != NULL)
+		return k;
+	*title = NULL;
+	return has_motto(pl) ? "document" : NULL;
+}
+
+static size_t split_parts(const struct extractor *x, const struct page_lines *lines,
+    const int *blank, size_t n, struct part *parts)
+{
+	size_t np = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *title = NULL, *k = blank[i] ? NULL : page_kind(x, &lines[i], &title);
+		if (k != NULL || np == 0) {
+			memset(&parts[np], 0, sizeof(parts[np]));
+			parts[np].kind = k ? k : "unknown";
+			parts[np].title = title;
+			parts[np].first = i;
+			np++;
+		}
+		parts[np - 1].count = i - parts[np - 1].first + 1;
+	}
+	return np;
+}
+
+/* The last dated line of a page: a form's "Hà Nội, ngày ... tháng ... năm ...". */
+static void last_date_line(const struct extractor *x, const struct page_lines *pl,
+    time_t now, struct fieldset *fs)
+{
+	char iso[11];
+	for (size_t i = pl->n; i-- > 0;) {
+		const struct segment *s = &pl->seg[i];
+		if (find_vn_date(s->text, now, iso, NULL) < 0)
+			continue;
+		double c = (s->conf_min + s->conf_mean) / 2;
+		fieldset_put(fs, F_DATE, xstrdup(iso), c);
+		const char *comma = strchr(s->text, ',');
+		if (comma != NULL && comma > s->text) {
+			char *place = xstrdup(s->text);
+			place[comma - s->text] = '\0';
+			size_t dist;
+			const char *canon = gazetteer_match(x->g, GZ_PROVINCE, place, &dist, NULL);
+			fieldset_put(fs, F_PLACE, canon && dist == 0 ? xstrdup(canon) : place, c);
+			if (canon && dist == 0)
+				free(place);
+		}
+		return;
+	}
+}
+
+static void read_ruled_part(const struct extractor *x, const struct page_lines *lines,
+    struct part *p, time_t now)
+{
+	int header = 0, last_date = 0, signer = 0;
+	struct page_lines *first = (struct page_lines *)&lines[p->first];
+	rules_kind_flags(x->r, p->kind, &header, &last_date, &signer);
+	if (header) {
+		doc_header(x->g, first, now, &p->fs);
+		fieldset_drop(&p->fs, F_NUMBER);
+		fieldset_drop(&p->fs, F_SUBJECT);
+	}
+	fieldset_drop(&p->fs, F_TYPE);
+	if (p->title != NULL)
+		fieldset_put(&p->fs, F_TYPE, xstrdup(p->title), 0.95);
+	if (last_date)
+		last_date_line(x, &lines[p->first + p->count - 1], now, &p->fs);
+	if (signer)
+		doc_signer(x->g, &lines[p->first + p->count - 1], &p->fs);
+	for (size_t i = p->first; i < p->first + p->count; i++)
+		rules_fields(x->r, p->kind, &lines[i], now, &p->fs);
+}
+
+static void read_part(const struct extractor *x, const struct page_lines *lines,
+    struct part *p, time_t now)
+{
+	if (strcmp(p->kind, "document") == 0) {
+		doc_header(x->g, &lines[p->first], now, &p->fs);
+		doc_signer(x->g, &lines[p->first + p->count - 1], &p->fs);
+	} else if (strcmp(p->kind, "unknown") != 0) {
+		read_ruled_part(x, lines, p, now);
+	}
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+static void check_ids(struct fieldset *fs, time_t now, int have_qr)
+{
+	const char *id = fs->value[F_CITIZEN_ID];
+	if (id != NULL && !(strlen(id) == 12 ? check_cccd(id, now) :
+	    strlen(id) == 9 ? check_cmnd(id) : 0)) {
+		fieldset_drop(fs, F_CITIZEN_ID);
+		fieldset_flag(fs, F_CITIZEN_ID, "the CCCD/CMND number read is not a valid one");
+	}
+	if (fs->value[F_TAX_CODE] != NULL && !check_mst(fs->value[F_TAX_CODE])) {
+		fieldset_drop(fs, F_TAX_CODE);
+		fieldset_flag(fs, F_TAX_CODE, "the tax code's check digit does not hold");
+	}
+	if (!have_qr && fs->value[F_DOSSIER_CODE] != NULL &&
+	    !check_dossier_code(fs->value[F_DOSSIER_CODE], now)) {
+		fieldset_drop(fs, F_DOSSIER_CODE);
+		fieldset_flag(fs, F_DOSSIER_CODE, "the dossier code does not fit TT 01/2018");
+	}
+}
+
+static void qr_due(struct fieldset *fs, const char *due, time_t now)
+{
+	int y, m, d;
+	if (due == NULL || sscanf(due, "%4d-%2d-%2d", &y, &m, &d) != 3 || !check_date(y, m, d,
+	    now + 366 * 86400))
+		return;
+	const char *ocr = fs->value[F_DUE];
+	if (ocr != NULL && strcmp(ocr, due) != 0) {
+		fieldset_flag(fs, F_DUE, "the QR code and the printed due date disagree");
+		fieldset_drop(fs, F_DUE);
+		fieldset_put(fs, F_DUE, xstrdup(due), 0.6);
+		return;
+	}
+	fieldset_put(fs, F_DUE, xstrdup(due), ocr != NULL ? 0.99 : 0.9);
+}
+
+/* "000.00.17.H10-210317-0376|2021-03-22": the QR wins over the printed line. */
+static void cross_check_qr(struct fieldset *fs, const char *qr, time_t now)
+{
+	char *code = xstrdup(qr), *bar = strchr(code, '|');
+	if (bar != NULL)
+		*bar = '\0';
+	if (!check_dossier_code(code, now)) {
+		fieldset_flag(fs, F_DOSSIER_CODE, "the QR code holds no valid dossier code");
+		free(code);
+		return;
+	}
+	const char *ocr = fs->value[F_DOSSIER_CODE];
+	if (ocr != NULL && strcmp(ocr, code) != 0) {
+		char *why = xasprintf("the QR code says %s, the printed \"Mã hồ sơ\" says %s",
+		    code, ocr);
+		fieldset_flag(fs, F_DOSSIER_CODE, why);
+		free(why);
+	}
+	double c = ocr == NULL ? 0.95 : strcmp(ocr, code) == 0 ? 0.995 : 0.9;
+	fieldset_drop(fs, F_DOSSIER_CODE);
+	fieldset_put(fs, F_DOSSIER_CODE, code, c);
+	qr_due(fs, bar ? bar + 1 : NULL, now);
+}
+
+static const enum field key_document[] = { F_NUMBER, F_DATE, F_ISSUER };
+static const enum field key_receipt[] = { F_DOSSIER_CODE, F_APPLICANT };
+static const enum field key_form[] = { F_APPLICANT };
+
+static void flag_key_fields(struct part *p)
+{
+	const enum field *keys = NULL;
+	size_t n = 0;
+	if (strcmp(p->kind, "document") == 0)
+		keys = key_document, n = 3;
+	else if (strcmp(p->kind, "receipt") == 0)
+		keys = key_receipt, n = 2;
+	else if (strcmp(p->kind, "form") == 0)
+		keys = key_form, n = 1;
+	for (size_t i = 0; i < n; i++)
+		if (p->fs.value[keys[i]] == NULL)
+			fieldset_flag(&p->fs, keys[i], "not found");
+	for (int f = 0; f < F_COUNT; f++)
+		if (p->fs.value[f] != NULL && p->fs.conf[f] < SURE) {
+			char *why = xasprintf("read with low confidence (%.2f)", p->fs.conf[f]);
+			fieldset_flag(&p->fs, (enum field)f, why);
+			free(why);
+		}
+}
+
+/* ---- the result ------------------------------------------------------------ */
+
+static json_t *fields_json(const struct fieldset *fs)
+{
+	json_t *o = json_object();
+	for (int f = 0; f < F_COUNT; f++)
+		json_object_set_new(o, names[f], fs->value[f] ? json_string(fs->value[f]) :
+		    json_null());
+	return o;
+}
+
+static json_t *confidence_json(const struct fieldset *fs)
+{
+	json_t *o = json_object();
+	for (int f = 0; f < F_COUNT; f++)
+		if (fs->value[f] != NULL)
+			json_object_set_new(o, names[f], json_real((double)(int)(fs->conf[f] * 1000 +
+			    0.5) / 1000));
+	return o;
+}
+
+static void add_reason(json_t *reasons, size_t index, size_t nparts, const char *what,
+    const char *why)
+{
+	char *s = nparts > 1 ? xasprintf("part %zu: %s: %s", index + 1, what, why) :
+	    xasprintf("%s: %s", what, why);
+	json_array_append_new(reasons, json_string(s));
+	free(s);
+}
+
+/* Appends why part `index` needs a person; 1 when it does. */
+static int add_reasons(const struct part *p, size_t index, size_t nparts, json_t *reasons)
+{
+	int any = strcmp(p->kind, "unknown") == 0;
+	if (any)
+		add_reason(reasons, index, nparts, "kind", "the kind of document is not known");
+	for (int f = 0; f < F_COUNT; f++)
+		if (p->fs.problem[f] != NULL) {
+			add_reason(reasons, index, nparts, names[f], p->fs.problem[f]);
+			any = 1;
+		}
+	return any;
+}
+
+static json_t *part_json(const struct part *p, int review)
+{
+	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b}", "kind", p->kind,
+	    "first_page", (json_int_t)p->first + 1, "pages", (json_int_t)p->count,
+	    "fields", fields_json(&p->fs), "confidence", confidence_json(&p->fs),
+	    "review", review);
+}
+
+/* A receipt that opens a dossier gives its code to the parts after it. */
+static void propagate_dossier(struct part *parts, size_t np)
+{
+	const struct fieldset *head = &parts[0].fs;
+	if (strcmp(parts[0].kind, "receipt") != 0 || head->value[F_DOSSIER_CODE] == NULL)
+		return;
+	for (size_t i = 1; i < np; i++)
+		if (parts[i].fs.value[F_DOSSIER_CODE] == NULL)
+			fieldset_put(&parts[i].fs, F_DOSSIER_CODE,
+			    xstrdup(head->value[F_DOSSIER_CODE]), head->conf[F_DOSSIER_CODE]);
+}
+
+static void write_result(struct part *parts, size_t np, json_t *result)
+{
+	json_t *reasons = json_array(), *arr = json_array();
+	int review = 0;
+	for (size_t i = 0; i < np; i++) {
+		int r = add_reasons(&parts[i], i, np, reasons);
+		review |= r;
+		json_array_append_new(arr, part_json(&parts[i], r));
+	}
+	json_object_set_new(result, "kind", json_string(parts[0].kind));
+	json_object_set_new(result, "fields", fields_json(&parts[0].fs));
+	json_object_set_new(result, "confidence", confidence_json(&parts[0].fs));
+	json_object_set_new(result, "review", json_boolean(review));
+	json_object_set_new(result, "review_reasons", reasons);
+	if (np > 1)
+		json_object_set_new(result, "parts", arr);
+	else
+		json_decref(arr);
+}
+
+void extract_scan(const struct extractor *x, const struct extract_page *pages, size_t n,
+    time_t now, json_t *result)
+{
+	struct page_lines *lines = xcalloc(n ? n : 1, sizeof(*lines));
+	struct part *parts = xcalloc(n ? n : 1, sizeof(*parts));
+	int *blank = xcalloc(n ? n : 1, sizeof(*blank));
+	for (size_t i = 0; i < n; i++) {
+		blank[i] = pages[i].ocr == NULL;
+		if (!blank[i])
+			page_lines_build(x->g, pages[i].ocr, &lines[i]);
+	}
+	size_t np = n ? split_parts(x, lines, blank, n, parts) : 0;
+	for (size_t i = 0; i < np; i++) {
+		const char *qr = pages[parts[i].first].qr;
+		read_part(x, lines, &parts[i], now);
+		check_ids(&parts[i].fs, now, qr != NULL);
+		if (qr != NULL)
+			cross_check_qr(&parts[i].fs, qr, now);
+	}
+	if (np > 0) {
+		propagate_dossier(parts, np);
+		for (size_t i = 0; i < np; i++)
+			flag_key_fields(&parts[i]);
+		write_result(parts, np, result);
+	}
+	for (size_t i = 0; i < np; i++)
+		fieldset_clear(&parts[i].fs);
+	for (size_t i = 0; i < n; i++)
+		page_lines_clear(&lines[i]);
+	free(lines);
+	free(parts);
+	free(blank);
+}
