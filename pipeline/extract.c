@@ -207,6 +207,9 @@ static void read_ruled_part(const struct extractor *x, const struct page_lines *
 	fieldset_drop(&p->fs, F_TYPE);
 	if (p->title != NULL)
 		fieldset_put(&p->fs, F_TYPE, xstrdup(p->title), 0.95);
+	const char *proc = rules_procedure(x->r, p->kind, p->title);
+	if (proc != NULL)
+		fieldset_put(&p->fs, F_PROCEDURE, xstrdup(proc), 0.9);
 	if (last_date)
 		last_date_line(x, &lines[p->first + p->count - 1], now, &p->fs);
 	if (signer)
@@ -285,6 +288,88 @@ static void cross_check_qr(struct fieldset *fs, const char *qr, time_t now)
 	fieldset_drop(fs, F_DOSSIER_CODE);
 	fieldset_put(fs, F_DOSSIER_CODE, code, c);
 	qr_due(fs, bar ? bar + 1 : NULL, now);
+}
+
+/* ---- confidence that OCR's diacritics allow ------------------------------ */
+
+/* Long free text is rarely right to the letter: never vouched for above this. */
+#define FREE_TEXT_MAX 0.85
+
+/* A word of 3+ letters without a mark, not an acronym such as UBND or TTHC
+ * (capitals with no vowel after the first letter). */
+static int ascii_word(const char *w, size_t n)
+{
+	size_t letters = 0, vowels_after_first = 0, lower = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)w[i] >= 0x80)
+			return 0;
+		letters += (w[i] >= 'A' && w[i] <= 'Z') || (w[i] >= 'a' && w[i] <= 'z');
+		lower += w[i] >= 'a' && w[i] <= 'z';
+		vowels_after_first += i > 0 && strchr("AEIOUYaeiouy", w[i]) != NULL;
+	}
+	return letters >= 3 && (lower > 0 || vowels_after_first > 0);
+}
+
+/* Is the word at [i] part of a province name the gazetteer knows as written? */
+static int in_province(const struct extractor *x, char **words, size_t nw, size_t i)
+{
+	for (size_t from = i >= 3 ? i - 3 : 0; from <= i; from++)
+		for (size_t to = i + 1; to <= nw && to <= from + 4; to++) {
+			struct buf b = { 0 };
+			for (size_t k = from; k < to; k++)
+				buf_appendf(&b, "%s%s", k > from ? " " : "", words[k]);
+			buf_append(&b, "", 1);
+			size_t dist;
+			const char *canon = gazetteer_match(x->g, GZ_PROVINCE, b.data, &dist, NULL);
+			char *up = canon ? text_upper(canon) : NULL, *mine = text_upper(b.data);
+			int same = up != NULL && strcmp(up, mine) == 0;
+			free(up);
+			free(mine);
+			free(b.data);
+			if (same)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * Does the value have a word without a single mark that OCR may have
+ * stripped ("Van" for "Văn")? Words of a province name written as the
+ * gazetteer writes it, and the first (family) name of a person, are known.
+ */
+static int marks_doubtful(const struct extractor *x, const char *value, int person)
+{
+	char *copy = xstrdup(value), *save = NULL, *words[64];
+	size_t nw = 0;
+	for (char *w = strtok_r(copy, " ,.;:()", &save); w && nw < 64; w = strtok_r(NULL,
+	    " ,.;:()", &save))
+		words[nw++] = w;
+	int doubt = 0;
+	for (size_t i = person ? 1 : 0; i < nw && !doubt; i++)
+		doubt = ascii_word(words[i], strlen(words[i])) && (person ||
+		    !in_province(x, words, nw, i));
+	free(copy);
+	return doubt;
+}
+
+static void cap(struct fieldset *fs, enum field f, double max)
+{
+	if (fs->value[f] != NULL && fs->conf[f] > max)
+		fs->conf[f] = max;
+}
+
+static void cap_unverified(const struct extractor *x, struct fieldset *fs)
+{
+	static const enum field persons[] = { F_SIGNER, F_APPLICANT };
+	static const enum field bodies[] = { F_ISSUER, F_ISSUER_PARENT, F_PLACE };
+	cap(fs, F_SUBJECT, FREE_TEXT_MAX);
+	cap(fs, F_ADDRESS, FREE_TEXT_MAX);
+	for (size_t i = 0; i < 2; i++)
+		if (fs->value[persons[i]] && marks_doubtful(x, fs->value[persons[i]], 1))
+			cap(fs, persons[i], FREE_TEXT_MAX);
+	for (size_t i = 0; i < 3; i++)
+		if (fs->value[bodies[i]] && marks_doubtful(x, fs->value[bodies[i]], 0))
+			cap(fs, bodies[i], FREE_TEXT_MAX);
 }
 
 static const enum field key_document[] = { F_NUMBER, F_DATE, F_ISSUER };
@@ -417,8 +502,10 @@ void extract_scan(const struct extractor *x, const struct extract_page *pages, s
 	}
 	if (np > 0) {
 		propagate_dossier(parts, np);
-		for (size_t i = 0; i < np; i++)
+		for (size_t i = 0; i < np; i++) {
+			cap_unverified(x, &parts[i].fs);
 			flag_key_fields(&parts[i]);
+		}
 		write_result(parts, np, result);
 	}
 	for (size_t i = 0; i < np; i++)

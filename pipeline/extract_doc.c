@@ -312,6 +312,39 @@ static void put_vv_subject(struct header *h, struct fieldset *fs)
 	free(all);
 }
 
+/*
+ * The symbol's first group is the type's abbreviation (standards.md §1): OCR
+ * reading "QĐ" as "QB" is put right when the type says QUYẾT ĐỊNH.
+ */
+static void repair_symbol(const struct gazetteer *g, struct fieldset *fs)
+{
+	const char *abbrev = NULL, *num = fs->value[F_NUMBER], *type = fs->value[F_TYPE];
+	size_t dist;
+	if (num == NULL || type == NULL ||
+	    gazetteer_match(g, GZ_DOCTYPE, type, &dist, &abbrev) == NULL || abbrev == NULL ||
+	    abbrev[0] == '\0')
+		return;
+	const char *group = strrchr(num, '/'), *dash = group ? strchr(group, '-') : NULL;
+	if (dash == NULL)
+		return;
+	group++;
+	char *have = xmalloc((size_t)(dash - group) + 1);
+	memcpy(have, group, (size_t)(dash - group));
+	have[dash - group] = '\0';
+	if (strcmp(have, abbrev) != 0 && text_distance(have, abbrev) == 1 &&
+	    text_distance(have, "") == text_distance(abbrev, "")) {
+		char *fixed = xasprintf("%.*s%s%s", (int)(group - num), num, abbrev, dash);
+		if (check_number_symbol(fixed)) {
+			double c = fs->conf[F_NUMBER] * 0.9;
+			fieldset_put(fs, F_NUMBER, fixed, 1.0);
+			fs->conf[F_NUMBER] = c;
+		} else {
+			free(fixed);
+		}
+	}
+	free(have);
+}
+
 void doc_header(const struct gazetteer *g, const struct page_lines *pl, time_t now,
     struct fieldset *fs)
 {
@@ -333,6 +366,7 @@ void doc_header(const struct gazetteer *g, const struct page_lines *pl, time_t n
 		put_date(g, &h, now, fs);
 	put_issuer(&h, fs);
 	put_type_and_subject(g, &h, fs);
+	repair_symbol(g, fs);
 	if (fs->value[F_TYPE] == NULL && h.number != NULL)
 		put_vv_subject(&h, fs);
 }

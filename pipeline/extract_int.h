@@ -172,6 +172,9 @@ const char *rules_classify(const struct rules *r, const struct page_lines *pl,
  * date), the last dated line (place, date), the signer block. -1: no such kind. */
 int rules_kind_flags(const struct rules *r, const char *kind, int *header, int *last_date,
     int *signer);
+/* The procedure of procedures.txt that a title of `kind` names, when the
+ * kind says "procedure = title" and exactly one fits; NULL otherwise. */
+const char *rules_procedure(const struct rules *r, const char *kind, const char *title);
 /* Label fields of `kind` ("Mã hồ sơ: ...") over the page's lines. */
 void rules_fields(const struct rules *r, const char *kind, const struct page_lines *pl,
     time_t now, struct fieldset *fs);

@@ -26,11 +26,15 @@ struct kind {
 	int header;    /* issuer, parent, place and date as a document's header */
 	int last_date; /* place and date from the page's last dated line */
 	int signer;    /* the signer block as a document's */
+	int procedure_from_title;
 };
 
 struct rules {
 	struct kind *kinds;
 	size_t n;
+	char **procedures; /* procedures.txt, as written */
+	char **procedures_folded;
+	size_t nprocedures;
 	const char *path;
 	struct err *e;
 };
@@ -94,6 +98,8 @@ static int on_key(void *arg, const char *section, const char *key, const char *v
 		k->header = yes(value);
 	else if (strcmp(key, "signer") == 0)
 		k->signer = yes(value);
+	else if (strcmp(key, "procedure") == 0 && strcmp(value, "title") == 0)
+		k->procedure_from_title = 1;
 	else if (strcmp(key, "date_line") == 0)
 		k->last_date = strcmp(value, "last") == 0;
 	else if (f >= 0)
@@ -104,6 +110,31 @@ static int on_key(void *arg, const char *section, const char *key, const char *v
 		return 0;
 	}
 	return 1;
+}
+
+static int load_procedures(struct rules *r, const char *dir, struct err *e)
+{
+	char *path = xasprintf("%s/procedures.txt", dir), *save = NULL;
+	struct buf b = { 0 };
+	int rc = file_read_all(path, 1 << 20, &b, e);
+	if (rc < 0)
+		err_prefix(e, "%s", path);
+	buf_append(&b, "", 1);
+	for (char *l = strtok_r(b.data, "\n", &save); rc == 0 && l; l = strtok_r(NULL, "\n", &save)) {
+		char *folded = l[0] == '#' ? NULL : text_fold(l);
+		if (folded == NULL || folded[0] == '\0') {
+			free(folded);
+			continue;
+		}
+		r->procedures = xrealloc(r->procedures, (r->nprocedures + 1) * sizeof(char *));
+		r->procedures_folded = xrealloc(r->procedures_folded,
+		    (r->nprocedures + 1) * sizeof(char *));
+		r->procedures[r->nprocedures] = xstrdup(l);
+		r->procedures_folded[r->nprocedures++] = folded;
+	}
+	free(b.data);
+	free(path);
+	return rc;
 }
 
 int rules_load(const char *dir, struct rules **out, struct err *e)
@@ -127,6 +158,10 @@ int rules_load(const char *dir, struct rules **out, struct err *e)
 	r->path = NULL;
 	r->e = NULL;
 	free(path);
+	if (load_procedures(r, dir, e) < 0) {
+		rules_free(r);
+		return -1;
+	}
 	*out = r;
 	return 0;
 }
@@ -145,6 +180,12 @@ void rules_free(struct rules *r)
 		free(k->labels);
 		free(k->name);
 	}
+	for (size_t i = 0; i < r->nprocedures; i++) {
+		free(r->procedures[i]);
+		free(r->procedures_folded[i]);
+	}
+	free(r->procedures);
+	free(r->procedures_folded);
 	free(r->kinds);
 	free(r);
 }
@@ -334,4 +375,49 @@ void rules_fields(const struct rules *r, const char *kind, const struct page_lin
 				put_value(k, pl, i, &k->labels[j], now, fs);
 				break;
 			}
+}
+
+/* ---- a form's procedure, from its title ------------------------------------ */
+
+/* The one procedure whose folded name starts with `what`, or the one equal to it. */
+static const char *procedure_starting(const struct rules *r, const char *what)
+{
+	const char *found = NULL;
+	size_t n = strlen(what);
+	for (size_t i = 0; i < r->nprocedures; i++) {
+		if (strcmp(r->procedures_folded[i], what) == 0)
+			return r->procedures[i];
+		if (strncmp(r->procedures_folded[i], what, n) == 0) {
+			if (found != NULL)
+				return NULL;
+			found = r->procedures[i];
+		}
+	}
+	return found;
+}
+
+const char *rules_procedure(const struct rules *r, const char *kind, const char *title)
+{
+	const struct kind *k = find_kind(r, kind);
+	char *folded = title ? text_fold(title) : NULL;
+	const char *rest = folded, *found = NULL;
+	if (k == NULL || !k->procedure_from_title || folded == NULL) {
+		free(folded);
+		return NULL;
+	}
+	for (size_t t = 0; t < k->ntitles; t++)
+		if (starts_with_words(folded, k->titles[t]) &&
+		    strlen(k->titles[t]) > (size_t)(rest - folded))
+			rest = folded + strlen(k->titles[t]);
+	/* "YÊU CẦU CẤP PHIẾU ...": a word or two may come before the name. */
+	for (int skip = 0; skip <= 2 && rest != NULL && found == NULL; skip++) {
+		while (*rest == ' ')
+			rest++;
+		if (strchr(rest, ' ') == NULL)
+			break;
+		found = procedure_starting(r, rest);
+		rest = strchr(rest, ' ');
+	}
+	free(folded);
+	return found;
 }

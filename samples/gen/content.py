@@ -6,6 +6,7 @@ import re
 import qrcode
 
 from .vocab import (COMMUNES, CONGVAN_SUBJECTS, CONGVAN_UNITS, DEPARTMENTS, DOC_TYPES,
+                    ALL_DOC_TYPES,
                     DOSSIER_RE, NOI_NHAN_PROV, PROCEDURES, PROVINCES, RECEIPT_TYPE, STREETS,
                     add_working_days, ascii_slug, make_cccd, person, random_workday, vn_date,
                     vn_long_date)
@@ -14,6 +15,11 @@ from .vocab import (COMMUNES, CONGVAN_SUBJECTS, CONGVAN_UNITS, DEPARTMENTS, DOC_
 FIELD_KEYS = ("type", "number", "issuer", "issuer_parent", "place", "date", "subject",
               "signer", "signer_role", "dossier_code", "citizen_id", "applicant",
               "procedure", "received", "due")
+# The field sets (--fields, --fields-small) have every field of the result object
+# (interface.md), tax_code included, and the new address.
+FIELD_KEYS_FULL = ("type", "number", "issuer", "issuer_parent", "place", "date", "subject",
+                   "signer", "signer_role", "dossier_code", "citizen_id", "tax_code",
+                   "applicant", "procedure", "received", "due", "address")
 
 
 def corpus_document(cdoc, rng, pages=1):
@@ -93,8 +99,8 @@ def invented_document(rng, corpus, pages=1, type_name="random", province=None):
         subject = rng.choice(CONGVAN_SUBJECTS)
         subject = subject[0].upper() + subject[1:] if rng.random() < 0.3 else subject
     else:
-        number = "%02d/%s-%s" % (n, DOC_TYPES[type_name][0], sym)
-        subject = rng.choice(DOC_TYPES[type_name][1])
+        number = "%02d/%s-%s" % (n, ALL_DOC_TYPES[type_name][0], sym)
+        subject = rng.choice(ALL_DOC_TYPES[type_name][1])
     # signer block: TM. <organ> for collective bodies, KT. for a deputy
     name, _ = person(rng)
     deputy_signs = rng.random() < 0.5
@@ -162,7 +168,10 @@ def decision_body(rng, corpus, authority, proposer, executors, subject, pool):
     return body
 
 
-def receipt(rng, province=None, small=False):
+def receipt(rng, province=None, small=False, proc=None, typo=False):
+    """A one-stop receipt. proc (a PROCEDURES entry) fixes the procedure; typo prints a
+    "Mã hồ sơ:" that differs from the QR's code by one digit. Neither draws anything from
+    rng when left at its default, so the older sets stay the same."""
     province = province or rng.choice(PROVINCES)
     prov, pcode, districts = province
     hcode = 10 + PROVINCES.index(province) * 3                     # invented; format-valid agency codes
@@ -181,7 +190,7 @@ def receipt(rng, province=None, small=False):
     seq = rng.randrange(1, 400)
     code = "%s-%s-%04d" % (agency, recv.strftime("%y%m%d"), seq)
     assert DOSSIER_RE.match(code)
-    proc, days, papers = rng.choice(PROCEDURES)
+    proc, days, papers = proc or rng.choice(PROCEDURES)
     due = add_working_days(recv, days)
     applicant, gender = person(rng)
     birth = rng.randrange(1955, 2006)
@@ -222,6 +231,10 @@ def receipt(rng, province=None, small=False):
     q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0)
     q.add_data(qr_payload)
     q.make(fit=True)
+    printed = code
+    if typo:               # a typo at the counter: one digit of the printed code differs
+        at = rng.choice([i for i, ch in enumerate(code) if ch.isdigit()])
+        printed = code[:at] + rng.choice([d for d in "0123456789" if d != code[at]]) + code[at + 1:]
     return {
         "kind": "receipt", "slug": "receipt-" + code.replace(".", ""), "parent_lines": parent,
         "issuer_lines": issuer_lines, "issuer_parent": " ".join(parent),
@@ -231,12 +244,20 @@ def receipt(rng, province=None, small=False):
         "lines": lines, "qr_payload": qr_payload, "qr_matrix": q.get_matrix(),
         "body_pt": 11.5 if small else 13, "page": "A5" if small else "A4", "pages": 1,
         "seal_text": None,
+        "printed_code": printed, "review": printed != code,
+        "address": addr, "gender": gender, "birth": birth, "phone": phone, "province": province,
+        "days": days, "papers": papers,
     }
 
 
-def part_fields(p):
-    f = dict.fromkeys(FIELD_KEYS)
-    if p["kind"] == "document":
+def part_fields(p, full=False):
+    """The truth fields of a part. full: the field sets' keys (FIELD_KEYS_FULL)."""
+    f = dict.fromkeys(FIELD_KEYS_FULL if full else FIELD_KEYS)
+    if p["kind"] == "form":
+        f.update(type=p["type"], applicant=p["applicant"], citizen_id=p["citizen_id"],
+                 tax_code=p["tax_code"], address=p["address"], procedure=p["procedure"],
+                 place=p["place"], date=p["date"])
+    elif p["kind"] == "document":
         f.update(type=p["type"], number=p["number"], issuer=p["issuer"],
                  issuer_parent=p["issuer_parent"], place=p["place"], date=p["date"],
                  subject=p["subject"], signer=p["signer"], signer_role=p["signer_role"])
@@ -246,4 +267,6 @@ def part_fields(p):
                  signer_role="NGƯỜI TIẾP NHẬN HỒ SƠ", dossier_code=p["dossier_code"],
                  citizen_id=p["citizen_id"], applicant=p["applicant"], procedure=p["procedure"],
                  received=p["received"], due=p["due"])
+        if full:
+            f["address"] = p["address"]
     return f

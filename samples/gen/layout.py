@@ -341,7 +341,7 @@ def receipt_items(F, g, rc):
     items.append(Columns([[], right]))
     items.append(Space(F.px(10)))
     items += layout_par(F, [(RECEIPT_TYPE, "b")], bpt + 1.5, g.x0, g.tw, "center", spacing=1.15)
-    items += layout_par(F, [("Mã hồ sơ: " + rc["dossier_code"], "b")], bpt, g.x0, g.tw, "center")
+    items += layout_par(F, [("Mã hồ sơ: " + rc.get("printed_code", rc["dossier_code"]), "b")], bpt, g.x0, g.tw, "center")
     items += layout_par(F, [("(Liên: Giao khách hàng)", "i")], bpt - 1, g.x0, g.tw, "center")
     items.append(Space(F.px(6)))
     ind = g.mm(8)
@@ -363,4 +363,46 @@ def receipt_items(F, g, rc):
         c += layout_par(F, [(name, "b")], bpt, x, cw, "center")
         cols.append(c)
     items.append(Columns(cols))
+    return items
+
+
+def form_items(F, g, fm):
+    """A citizen's application form (tờ khai, đơn): the national motto centred, the title, a
+    subtitle, "Kính gửi:", labelled lines and sentences, then the place and date, the
+    applicant's role, "(Ký, ghi rõ họ tên)", a signature gap and the name, bottom right."""
+    bpt = fm["body_pt"]
+    items = []
+    if fm.get("form_no"):
+        items += layout_par(F, [(fm["form_no"], "i")], 11, g.x0, g.tw, "right", spacing=1.1)
+    items += layout_par(F, [(MOTTO_1, "b")], 13, g.x0, g.tw, "center", spacing=1.1)
+    items += layout_par(F, [(MOTTO_2, "b")], 14, g.x0, g.tw, "center", spacing=1.15)
+    m2 = F.get("b", 14).getlength(MOTTO_2)
+    cx = g.x0 + g.tw / 2.0
+    items.append(Rule(cx - m2 / 2, cx + m2 / 2, F.px(0.7), F.px(9)))
+    items.append(Space(F.px(14)))
+    items += layout_par(F, [(fm["type"], "b")], 15, g.x0 + g.tw * 0.05, g.tw * 0.9, "center",
+                        spacing=1.15)
+    if fm.get("subtitle"):
+        items += layout_par(F, [(fm["subtitle"], "i")], 13, g.x0, g.tw, "center")
+    items.append(Space(F.px(8)))
+    items += layout_par(F, [("Kính gửi: " + fm["kinh_gui"], "r")], 14, g.x0 + g.tw * 0.08,
+                        g.tw * 0.84, "center", spacing=1.15)
+    items.append(Space(F.px(10)))
+    ind = g.mm(10)
+    for text, kind in fm["lines"]:
+        if kind == "field":          # "Label: value", wrapped lines start at the margin
+            items += layout_par(F, [(text, "r")], bpt, g.x0, g.tw, "left", 0, fm["spacing"])
+        elif kind == "head":
+            items += layout_par(F, [(text, "b")], bpt, g.x0, g.tw, "left", 0, fm["spacing"])
+        else:                        # a sentence of the body
+            items += layout_par(F, [(text, "r")], bpt, g.x0, g.tw, "justify", ind, fm["spacing"])
+    items.append(Space(F.px(12)))
+    sx = g.x0 + g.tw * 0.42
+    sw = g.tw * 0.58
+    right = layout_par(F, [(fm["date_line"], "i")], 13, sx, sw, "center", spacing=1.2)
+    right += layout_par(F, [(fm["sign_role"], "b")], 13, sx, sw, "center", spacing=1.1)
+    right += layout_par(F, [(fm["sign_note"], "i")], 12, sx, sw, "center", spacing=1.1)
+    right.append(Marker("sig", sx, sx + sw, g.mm(20)))
+    right += layout_par(F, [(fm["applicant"], "b")], 13, sx, sw, "center")
+    items.append(Columns([[], right]))
     return items

@@ -10,7 +10,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .content import part_fields
-from .layout import FONT_DIR, FONT_FILES, Fonts, Geom, doc_items, fit_body, receipt_items
+from .layout import (FONT_DIR, FONT_FILES, Fonts, Geom, doc_items, fit_body, form_items,
+                     receipt_items)
 
 
 class Ctx:
@@ -44,6 +45,19 @@ def render_part(part, dpi, rng):
         F = Fonts(dpi)
         for _ in range(6):
             items = receipt_items(F, g, part)
+            if sum(i.h for i in items) <= g.bottom - g.top:
+                break
+            part["body_pt"] -= 0.5
+        pages = [[]]
+        y = g.top
+        for it in items:
+            pages[0].append((y, it))
+            y += it.h
+    elif part["kind"] == "form":
+        g = Geom(dpi, "A4", top=15, bottom=15, left=rng.choice([22, 25]), right=18)
+        F = Fonts(dpi)
+        for _ in range(8):
+            items = form_items(F, g, part)
             if sum(i.h for i in items) <= g.bottom - g.top:
                 break
             part["body_pt"] -= 0.5
@@ -390,7 +404,7 @@ def convert_for(fmt, im, spec):
 
 
 def write_pages(path, fmt, pages, dpi, spec):
-    if spec.get("degradations") is not None and fmt != "pgm":
+    if (spec.get("degradations") is not None or spec.get("field_truth")) and fmt != "pgm":
         # The eval set goes through memory, and the bytes of a TIFF that nothing points to
         # (libtiff's word-alignment pads, where Pillow leaves stray memory) are zeroed: the
         # files are then the same from run to run. The small and random sets keep the
@@ -483,7 +497,9 @@ def make_sample(outdir, name, parts, spec, rng):
     """Renders the parts into one file; returns its truth record.
 
     The eval-set options of the spec (separator, punch, duplex, and those of finish_page) are
-    all off in the small and random sets, which stay byte-identical."""
+    all off in the small and random sets, which stay byte-identical. spec "field_truth" (the
+    field sets) gives every part the full field keys (tax_code, address) and a "review"."""
+    full = bool(spec.get("field_truth"))
     fmt = spec["fmt"]
     dpi = spec["dpi"]
     images, page_texts, part_info, blanks = [], [], [], []
@@ -508,12 +524,14 @@ def make_sample(outdir, name, parts, spec, rng):
                 add(blank_back(ink, spec, rng), "")
         part_info.append({
             "kind": part["kind"], "first_page": first, "pages": len(images) + 1 - first,
-            "fields": part_fields(part),
+            "fields": part_fields(part, full),
             "number_line": ("Số: " + part["number"]) if part["kind"] == "document" else None,
             "date_line": part["date_line"],
             "qr": part.get("qr_payload"),
             "source": part.get("source"),
         })
+        if full:
+            part_info[-1]["review"] = bool(part.get("review"))
     ext = FORMATS[fmt][0]
     fname = "%s.%s" % (name, ext)
     write_pages(os.path.join(outdir, fname), fmt, images, dpi, spec)
@@ -535,6 +553,10 @@ def make_sample(outdir, name, parts, spec, rng):
         })
     rec.update({
         "fields": p0["fields"],
+    })
+    if full:                  # the scan must be flagged when any of its parts must
+        rec["review"] = any(p["review"] for p in part_info)
+    rec.update({
         "number_line": p0["number_line"],
         "date_line": p0["date_line"],
         "qr": p0["qr"],

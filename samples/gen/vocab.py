@@ -168,3 +168,71 @@ def random_workday(rng, lo=dt.date(2021, 3, 1), hi=dt.date(2025, 6, 20)):
         d = lo + dt.timedelta(days=rng.randrange((hi - lo).days))
         if d.weekday() < 5:
             return d
+
+
+# ---- field-extraction sets (gen/fieldset.py): more document types, forms, tax codes ----
+
+# More types for invented documents of the field sets (the random, small and eval sets draw
+# from DOC_TYPES only, so adding here changes none of their files).
+EXTRA_DOC_TYPES = {
+    "CHỈ THỊ": ("CT", [
+        "Về việc tăng cường kỷ luật, kỷ cương trong giải quyết thủ tục hành chính",
+        "Về đẩy mạnh thanh toán trực tuyến nghĩa vụ tài chính trong thủ tục hành chính",
+    ]),
+    "HƯỚNG DẪN": ("HD", [
+        "Quy trình số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại Bộ phận Một cửa",
+        "Thực hiện chứng thực bản sao điện tử từ bản chính",
+    ]),
+    "CHƯƠNG TRÌNH": ("CTr", [
+        "Cải cách hành chính giai đoạn 2021 - 2025",
+        "Chuyển đổi số trong giải quyết thủ tục hành chính năm 2024",
+    ]),
+    "GIẤY MỜI": ("GM", [
+        "Dự hội nghị triển khai Kho quản lý dữ liệu điện tử của tổ chức, cá nhân",
+        "Họp đánh giá kết quả số hóa hồ sơ thủ tục hành chính quý II",
+    ]),
+    "PHƯƠNG ÁN": ("PA", [
+        "Đơn giản hóa thủ tục hành chính, giấy tờ công dân liên quan đến quản lý dân cư",
+    ]),
+}
+ALL_DOC_TYPES = dict(DOC_TYPES, **EXTRA_DOC_TYPES)
+
+# Tax-office province prefixes of the MST (first two digits), by province.
+MST_PREFIX = {
+    "Hưng Yên": "09", "Gia Lai": "59", "Đồng Nai": "36", "Kon Tum": "61", "Nghệ An": "29",
+    "Thanh Hóa": "28", "Quảng Ninh": "57", "Bắc Ninh": "23", "Thái Bình": "10",
+    "Quảng Nam": "40", "Bình Định": "41", "Lâm Đồng": "58", "Long An": "11", "An Giang": "16",
+    "Hà Tĩnh": "30",
+}
+MST_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+MST_RE = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+def mst_check_digit(first9):
+    """standards.md §3: 10 - (sum w_i d_i mod 11); None when that is 10 (no valid code)."""
+    c = 10 - sum(w * int(d) for w, d in zip(MST_WEIGHTS, first9)) % 11
+    return None if c == 10 else c
+
+
+def mst_valid(s):
+    """A tax code as standards.md §3 defines it: check digit, serial and branch not zero."""
+    if not MST_RE.match(s) or s[2:9] == "0000000" or s[11:] == "000":
+        return False
+    return mst_check_digit(s[:9]) == int(s[9])
+
+
+def make_mst(rng, prov, valid=True, branch=False):
+    """A 10-digit tax code (13 with a branch) of the province; valid=False gives one whose
+    check digit is wrong (the other nine digits are those of a real-looking code)."""
+    while True:
+        first9 = MST_PREFIX.get(prov, "01") + "%07d" % rng.randrange(1, 10000000)
+        c = mst_check_digit(first9)
+        if c is not None:
+            break
+    if not valid:
+        c = rng.choice([d for d in range(10) if d != c])
+    s = first9 + str(c)
+    if branch:
+        s += "-%03d" % rng.randrange(1, 30)
+    assert mst_valid(s) == valid, s
+    return s
