@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct archive {
 	char *dir;
@@ -227,6 +228,62 @@ int archive_export_bagit(struct archive *a, const struct archive_query *q,
 	free(detail);
 out:
 	json_decref(results);
+	return rc;
+}
+
+/* ---- revision after review (revise.c holds the rules) -------------------- */
+
+int archive_revise_draft(struct archive *a, const char *id, const struct field_edit *edits,
+    size_t n, const char *by, json_t **draft, struct err *e)
+{
+	json_t *stored = NULL;
+	char now[32];
+	*draft = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (archive_field_check(edits[i].field, edits[i].value, e) < 0)
+			return -1;
+	if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64) {
+		err_set(e, "a revision needs the result id (64 hex digits), not '%s'", id);
+		return -1;
+	}
+	if (a->index->get(a->handle, id, &stored, e) < 0)
+		return -1;
+	if (stored == NULL)
+		return 0;
+	int rc = 0;
+	if (json_is_true(json_object_get(stored, "disposed"))) {
+		err_set(e, "result %.12s… is disposed; it is not corrected", id);
+		rc = -1;
+	} else {
+		time_iso8601_vn(time(NULL), now);
+		*draft = revision_apply(stored, edits, n, by, now);
+	}
+	json_decref(stored);
+	return rc;
+}
+
+int archive_revise(struct archive *a, json_t *draft, const void *xml, size_t len,
+    const char *actor, json_t **filed, struct err *e)
+{
+	char sha[65], now[32];
+	*filed = NULL;
+	if (json_string_value(json_object_get(draft, "id")) == NULL) {
+		err_set(e, "a revision needs the result's id");
+		return -1;
+	}
+	if (store_put_mem(a->store, xml, len, sha, e) < 0)
+		return -1;
+	time_iso8601_vn(time(NULL), now);
+	json_t *revised = revision_with_xml(draft, sha, now);
+	char *detail = revision_detail(revised, sha);
+	struct index_revision r = { .result = revised, .xml_sha = sha, .actor = actor,
+		.detail = detail };
+	int rc = a->index->revise(a->handle, &r, e);
+	free(detail);
+	if (rc < 0)
+		json_decref(revised);
+	else
+		*filed = revised;
 	return rc;
 }
 

@@ -61,6 +61,7 @@ struct archive_query {
 	const char *from, *to;   /* ISO dates, inclusive, on fields.date */
 	const char *text;        /* full-text words */
 	int fold;                /* 1: "quyet dinh" also matches "quyết định" */
+	int review;              /* 1: only results flagged for review */
 	unsigned limit;          /* 0 = 100 */
 };
 
@@ -72,6 +73,15 @@ struct index_commit {
 	const char *intake;      /* the spool job it comes from, or NULL: the same
 	                          * job committed again (a replay after a crash)
 	                          * hands back what it filed and counts nothing */
+};
+
+/* A filed result replaced by its next version (sohoa review). */
+struct index_revision {
+	json_t *result;          /* the new version as it is to be stored: same id,
+	                          * "version" one up, files.xml naming xml_sha; borrowed */
+	const char *xml_sha;     /* its re-issued XML blob; the one it replaces is kept */
+	const char *actor;
+	const char *detail;      /* the audit record's detail (JSON text) */
 };
 
 struct index_outcome {
@@ -113,6 +123,11 @@ struct index_ops {
 	/* Once fsck --gc removed a disposed result's blobs. */
 	int (*forget_blobs)(void *handle, const char *id, const char *actor, struct err *e);
 	int (*stats)(void *handle, json_t **stats, struct err *e);
+	/* One transaction: refused unless the stored version is the one before
+	 * r->result's (a concurrent revision is a temporary failure). Replaces the
+	 * stored object, its search keys, fields, owners and full text; keeps the
+	 * replaced XML blob referred to; appends an audit record "review". */
+	int (*revise)(void *handle, const struct index_revision *r, struct err *e);
 };
 
 extern const struct index_ops index_sqlite;
@@ -172,6 +187,51 @@ int archive_stats(struct archive *a, json_t **stats, struct err *e);
  * exist). *report = {"results": n, "files": n, "bytes": n}. Audited. */
 int archive_export_bagit(struct archive *a, const struct archive_query *q,
     const char *bag_dir, const char *actor, json_t **report, struct err *e);
+
+/* ---- revise.c: corrections after review (docs/internals/review.md) ---- */
+
+/* One correction: field := value; value NULL clears it. Both borrowed. */
+struct field_edit {
+	const char *field;
+	const char *value;
+};
+
+/* 0 when `field` may be set to `value` (NULL: cleared); else -1 and a
+ * sentence. Only the obvious forms are checked: ISO dates, 12/9-digit
+ * citizen_id, 10 or 10-3 digit tax_code. */
+int archive_field_check(const char *field, const char *value, struct err *e);
+/*
+ * The next version of result `id` (64 hex digits) with the edits applied:
+ * fields updated, the first extraction kept in "extracted", "corrections"
+ * appended ({field, from, to, by, at, version}), corrected fields' confidence
+ * 1.0 and listed in "corrected", their review_reasons dropped, "review"
+ * false when none is left, "version" one up. Nothing is filed: sign its XML,
+ * then archive_revise. *draft is NULL (rc 0) when there is no such result;
+ * otherwise the caller owns it.
+ */
+int archive_revise_draft(struct archive *a, const char *id, const struct field_edit *edits,
+    size_t n, const char *by, json_t **draft, struct err *e);
+/*
+ * Files a draft with its re-issued, signed XML (xml[0..len), borrowed): the
+ * blob durable first, then one index transaction. files.xml names the new
+ * blob; the replaced one stays in the store and in "xml_versions". `draft`
+ * is borrowed; *filed is the object now filed, caller owns.
+ */
+int archive_revise(struct archive *a, json_t *draft, const void *xml, size_t len,
+    const char *actor, json_t **filed, struct err *e);
+
+/* ---- revise.c: for archive.c ------------------------------------------- */
+
+/* The next version of `stored` (borrowed) with the edits applied, as
+ * archive_revise_draft describes; a new object. `now`: ISO 8601, +07:00. */
+json_t *revision_apply(json_t *stored, const struct field_edit *edits, size_t n,
+    const char *by, const char *now);
+/* A copy of `draft` whose files.xml names blob `sha`; the XML it named goes
+ * to "xml_versions" ({version, sha256, file, superseded_at}). New object. */
+json_t *revision_with_xml(json_t *draft, const char *sha, const char *now);
+/* The audit detail of the revision: {"by", "fields": {f: {from, to}},
+ * "version", "xml"}, compact JSON; caller frees. */
+char *revision_detail(json_t *revised, const char *sha);
 
 /* ---- export.c: for archive.c -------------------------------------------- */
 

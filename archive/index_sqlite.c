@@ -57,8 +57,20 @@ static const char schema_v2[] =
     "CREATE TABLE intakes (job TEXT PRIMARY KEY, result_id TEXT NOT NULL REFERENCES results(id),"
     " at TEXT NOT NULL) WITHOUT ROWID;";
 
+/* v3 (sohoa review): the review flag as a column, filled from the stored
+ * objects, and the blobs a revision replaced, kept and still referred to. */
+static const char schema_v3[] =
+    "ALTER TABLE results ADD COLUMN review INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE results SET review = 1 WHERE json_extract(json, '$.review') = 1;"
+    "CREATE INDEX results_review ON results(review) WHERE review = 1;"
+    "CREATE TABLE blob_versions (result_id TEXT NOT NULL REFERENCES results(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('original', 'pdf', 'xml', 'alto')),"
+    " version INTEGER NOT NULL CHECK (version >= 1),"
+    " sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),"
+    " superseded_at TEXT NOT NULL, PRIMARY KEY (result_id, kind, version)) WITHOUT ROWID;";
+
 /* migrations[i] takes the schema from version i to i + 1 (PRAGMA user_version). */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 #define SCHEMA_VERSION ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* ---- statements ----------------------------------------------------------- */
@@ -394,21 +406,47 @@ static void sq_close(void *handle)
 #define BY_CODE_SQL BY_LINK_SQL " WHERE l.result_code = ?"
 #define BY_DOSSIER_SQL BY_LINK_SQL " WHERE l.dossier_code = ? ORDER BY l.n"
 
+#define ID_PREFIX_MIN 8
+
+/* The result whose id starts with `hex` (lower case), when only one does. */
+static int by_id_prefix(struct idx *h, const char *hex, json_t **result, struct err *e)
+{
+	char *end = xasprintf("%sg", hex), *id = NULL; /* 'g' sorts after every hex digit */
+	int64_t n = 0;
+	int rc = isq_one(h, e, &n, NULL, "SELECT count(*) FROM (SELECT 1 FROM results"
+	    " WHERE id >= ?1 AND id < ?2 LIMIT 2)", "tt", hex, end);
+	if (rc == 1 && n > 1) {
+		err_set(e, "more than one result id starts with %s; give more digits", hex);
+		rc = -1;
+	}
+	if (rc == 1 && n == 1)
+		rc = isq_one(h, e, NULL, &id, "SELECT id FROM results WHERE id >= ?1 AND id < ?2",
+		    "tt", hex, end);
+	if (rc == 1 && id != NULL)
+		rc = isq_load_one(h, ISQ_BY_ID_SQL, id, result, e);
+	free(end);
+	free(id);
+	return rc < 0 ? -1 : 0;
+}
+
 static int sq_get(void *handle, const char *key, json_t **result, struct err *e)
 {
 	struct idx *h = handle;
 	*result = NULL;
 	if (key == NULL || *key == '\0')
 		return 0;
-	if (strlen(key) == 64 && strspn(key, "0123456789abcdefABCDEF") == 64) {
-		char id[65];
-		for (int i = 0; i < 65; i++) /* ids are lower case; people may paste upper */
-			id[i] = (char)(key[i] >= 'A' && key[i] <= 'F' ? key[i] + 32 : key[i]);
+	size_t len = strlen(key);
+	char id[65];
+	int hex = len <= 64 && strspn(key, "0123456789abcdefABCDEF") == len;
+	for (size_t i = 0; hex && i <= len; i++) /* ids are lower case; people may paste upper */
+		id[i] = (char)(key[i] >= 'A' && key[i] <= 'F' ? key[i] + 32 : key[i]);
+	if (hex && len == 64)
 		return isq_load_one(h, ISQ_BY_ID_SQL, id, result, e) < 0 ? -1 : 0;
-	}
 	int rc = isq_load_one(h, BY_CODE_SQL, key, result, e);
 	if (rc == 0)
 		rc = isq_load_one(h, BY_DOSSIER_SQL " LIMIT 1", key, result, e);
+	if (rc == 0 && hex && len >= ID_PREFIX_MIN)
+		rc = by_id_prefix(h, id, result, e);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -550,6 +588,8 @@ static void sql_build(const struct archive_query *q, struct sql *s)
 		sql_and(s, "r.date >= ?", q->from);
 	if (given(q->to))
 		sql_and(s, "r.date <= ?", q->to);
+	if (q->review)
+		sql_and(s, "r.review = 1", NULL);
 	buf_appendf(&s->b, " ORDER BY %s DESC LIMIT %u", given(q->text) ? "fts.rowid" : "r.rowid",
 	    limit);
 }
@@ -590,7 +630,9 @@ static int sq_blob_refs(void *handle,
 	size_t i;
 	int rc;
 	/* Collected first: fn may write to the index, which an open read would block. */
-	sqlite3_stmt *st = isq_prep(h, e, "SELECT b.sha256, b.result_id, r.disposed FROM blobs b"
+	sqlite3_stmt *st = isq_prep(h, e, "SELECT b.sha256, b.result_id, r.disposed FROM"
+	    " (SELECT sha256, result_id FROM blobs UNION ALL"
+	    " SELECT sha256, result_id FROM blob_versions) b"
 	    " JOIN results r ON r.id = b.result_id ORDER BY b.sha256, b.result_id", "");
 	rc = st != NULL ? 1 : -1;
 	while (rc == 1 && (rc = isq_step(h, st, e)) == 1)
@@ -679,4 +721,5 @@ const struct index_ops index_sqlite = {
 	.dispose = isq_dispose,
 	.forget_blobs = isq_forget_blobs,
 	.stats = sq_stats,
+	.revise = isq_revise,
 };

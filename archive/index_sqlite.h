@@ -1,8 +1,9 @@
 /*
- * Private to the SQLite index, one backend in two files: index_sqlite.c
- * (helpers, open, lookups, search, stats, the ops table) and
- * index_sqlite_write.c (commit, disposal, the audit chain). Nothing else
- * includes this.
+ * Private to the SQLite index, one backend in three files: index_sqlite.c
+ * (helpers, open, lookups, search, stats, the ops table),
+ * index_sqlite_write.c (commit, disposal, the audit chain) and
+ * index_sqlite_revise.c (a result's next version after review). Nothing
+ * else includes this.
  */
 #ifndef SOHOA_INDEX_SQLITE_H
 #define SOHOA_INDEX_SQLITE_H
@@ -44,7 +45,22 @@ int isq_date_ok(const char *s);
 /* The first result `sql` finds for `key`: 1 found, 0 none, -1 error. */
 int isq_load_one(struct idx *h, const char *sql, const char *key, json_t **out, struct err *e);
 
-/* The ops of index_sqlite_write.c. */
+/* Rows of a result, inside the caller's transaction (index_sqlite_write.c). */
+/* A non-empty string field of result.fields, else NULL (borrowed from result). */
+const char *isq_field_str(json_t *result, const char *name);
+/* The issuers row of key (made when new): *id, 0 when key is NULL. */
+int isq_issuer_id(struct idx *h, const char *key, const char *fold, const char *name,
+    int64_t *id, struct err *e);
+int isq_insert_fields(struct idx *h, const char *id, json_t *result, struct err *e);
+int isq_insert_owners(struct idx *h, const char *id, json_t *result, struct err *e);
+/* Inserts (del = 0) or deletes (del = 1: `result` must be the object the row
+ * was inserted from) the full-text row of rowid. */
+int isq_fts_row(struct idx *h, int64_t rowid, json_t *result, int del, struct err *e);
+int isq_audit_add(struct idx *h, const char *actor, const char *action, const char *rid,
+    const char *detail, struct err *e);
+
+/* The ops of index_sqlite_write.c and index_sqlite_revise.c. */
+int isq_revise(void *handle, const struct index_revision *r, struct err *e);
 int isq_reserve_code(void *handle, const char *dossier, char **code, struct err *e);
 int isq_commit(void *handle, const struct index_commit *c, struct index_outcome *out,
     struct err *e);

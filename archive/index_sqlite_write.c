@@ -58,7 +58,7 @@ static int head_read(struct idx *h, int64_t *count, char **head, struct err *e)
 }
 
 /* Appends one record inside the caller's transaction, and moves the head. */
-static int audit_add(struct idx *h, const char *actor, const char *action, const char *rid,
+int isq_audit_add(struct idx *h, const char *actor, const char *action, const char *rid,
     const char *detail, struct err *e)
 {
 	int rc = -1;
@@ -136,7 +136,7 @@ static int chain_head(struct idx *h, struct chain *c, struct err *e)
 
 /* ---- commit ------------------------------------------------------------------ */
 
-static const char *field_str(json_t *result, const char *name)
+const char *isq_field_str(json_t *result, const char *name)
 {
 	json_t *v = json_object_get(json_object_get(result, "fields"), name);
 	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
@@ -183,14 +183,14 @@ static int intake_read(const struct index_commit *c, struct intake *in, struct e
 	in->kind = json_string_value(json_object_get(r, "kind"));
 	in->kind = in->kind != NULL ? in->kind : "unknown";
 	in->pages = json_integer_value(json_object_get(r, "pages"));
-	in->dossier = field_str(r, "dossier_code");
-	in->issuer = field_str(r, "issuer");
-	in->date = isq_date_ok(field_str(r, "date")) ? field_str(r, "date") : NULL;
+	in->dossier = isq_field_str(r, "dossier_code");
+	in->issuer = isq_field_str(r, "issuer");
+	in->date = isq_date_ok(isq_field_str(r, "date")) ? isq_field_str(r, "date") : NULL;
 	in->actor = c->actor != NULL ? c->actor : "unknown";
-	in->number_key = isq_text_key(field_str(r, "number"));
+	in->number_key = isq_text_key(isq_field_str(r, "number"));
 	in->issuer_key = isq_text_key(in->issuer);
 	in->issuer_fold = isq_fold_key(in->issuer);
-	in->type_key = isq_text_key(field_str(r, "type"));
+	in->type_key = isq_text_key(isq_field_str(r, "type"));
 	return 0;
 }
 
@@ -290,7 +290,7 @@ static int commit_reuse(struct idx *h, const struct intake *in, struct index_out
 	json_object_set_new(obj, "reused", json_true());
 	detail = detail_json(json_pack("{s:O?}", "result_code",
 	    json_object_get(obj, "result_code")));
-	if (audit_add(h, in->actor, "reuse", in->id, detail, e) < 0)
+	if (isq_audit_add(h, in->actor, "reuse", in->id, detail, e) < 0)
 		goto out;
 	out->result = obj;
 	out->duplicate = 1;
@@ -315,24 +315,34 @@ static int find_same_document(struct idx *h, const struct intake *in, char **id,
 	    in->number_key, in->issuer_key, in->date);
 }
 
+int isq_issuer_id(struct idx *h, const char *key, const char *fold, const char *name,
+    int64_t *id, struct err *e)
+{
+	*id = 0;
+	if (key == NULL)
+		return 0;
+	if (isq_exec(h, e, "INSERT OR IGNORE INTO issuers (key, fold, name) VALUES (?, ?, ?)",
+		"ttt", key, fold, name) < 0)
+		return -1;
+	return isq_one(h, e, id, NULL, "SELECT id FROM issuers WHERE key = ?", "t", key) < 0 ?
+	    -1 : 0;
+}
+
 static int insert_result(struct idx *h, const struct intake *in, json_t *obj,
     const char *reuse_of, int64_t *rowid, struct err *e)
 {
 	int64_t issuer_id = 0;
-	if (in->issuer_key != NULL && (isq_exec(h, e, "INSERT OR IGNORE INTO issuers"
-		"(key, fold, name) VALUES (?, ?, ?)", "ttt", in->issuer_key, in->issuer_fold,
-		in->issuer) < 0 ||
-		isq_one(h, e, &issuer_id, NULL, "SELECT id FROM issuers WHERE key = ?", "t",
-		    in->issuer_key) < 0))
+	if (isq_issuer_id(h, in->issuer_key, in->issuer_fold, in->issuer, &issuer_id, e) < 0)
 		return -1;
 	char *json = json_dumps(obj, JSON_COMPACT);
 	if (json == NULL)
 		fatalx("out of memory");
 	int rc = isq_exec(h, e, "INSERT INTO results (id, json, received_at, kind, pages,"
-	    " number_key, issuer_id, type_key, date, reuse_of)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    "ttttitnttt", in->id, json, in->received_at, in->kind, (int64_t)in->pages,
-	    in->number_key, issuer_id, in->type_key, in->date, reuse_of);
+	    " number_key, issuer_id, type_key, date, reuse_of, review)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ttttitnttti", in->id, json, in->received_at, in->kind, (int64_t)in->pages,
+	    in->number_key, issuer_id, in->type_key, in->date, reuse_of,
+	    (int64_t)json_is_true(json_object_get(obj, "review")));
 	free(json);
 	*rowid = sqlite3_last_insert_rowid(h->db);
 	if (rc == 0 && reuse_of != NULL)
@@ -342,7 +352,7 @@ static int insert_result(struct idx *h, const struct intake *in, json_t *obj,
 }
 
 /* One row a non-null field; strings as they are, other values as JSON. */
-static int insert_fields(struct idx *h, const char *id, json_t *result, struct err *e)
+int isq_insert_fields(struct idx *h, const char *id, json_t *result, struct err *e)
 {
 	const char *name;
 	json_t *v;
@@ -375,12 +385,11 @@ static const char *owner_kind(const char *v, int tax)
 	    ? "passport" : NULL;
 }
 
-static int insert_owners_blobs(struct idx *h, const struct index_commit *c, const char *id,
-    struct err *e)
+int isq_insert_owners(struct idx *h, const char *id, json_t *result, struct err *e)
 {
 	const char *names[2] = { "citizen_id", "tax_code" };
 	for (int i = 0; i < 2; i++) {
-		const char *v = field_str(c->result, names[i]);
+		const char *v = isq_field_str(result, names[i]);
 		const char *kind = v != NULL ? owner_kind(v, i) : NULL;
 		if (v != NULL && kind == NULL)
 			log_debug("index: %s %s of %.12s is no known identifier; no owner row",
@@ -389,6 +398,14 @@ static int insert_owners_blobs(struct idx *h, const struct index_commit *c, cons
 			"ttt", v, kind, id) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int insert_owners_blobs(struct idx *h, const struct index_commit *c, const char *id,
+    struct err *e)
+{
+	if (isq_insert_owners(h, id, c->result, e) < 0)
+		return -1;
 	for (int k = 0; k < BLOB_KINDS; k++)
 		if (c->blob_sha[k] != NULL && isq_exec(h, e, "INSERT INTO blobs VALUES (?, ?, ?)",
 			"ttt", id, blob_kind_name(k), c->blob_sha[k]) < 0)
@@ -403,22 +420,27 @@ static char *nfc(const char *s)
 	return out != NULL || s == NULL ? out : xstrdup(s);
 }
 
-/* The full-text row: the text and fields as they are, then folded. */
-static int insert_fts(struct idx *h, int64_t rowid, json_t *result, struct err *e)
+/*
+ * The full-text row: the text and fields as they are, then folded. The table
+ * is contentless, so a row is deleted by giving FTS5 the very values it was
+ * inserted with (del = 1, from the object stored with them).
+ */
+int isq_fts_row(struct idx *h, int64_t rowid, json_t *result, int del, struct err *e)
 {
 	char *val[2 * (FTS_FIELDS + 1)];
 	val[0] = nfc(json_string_value(json_object_get(result, "text")));
 	for (int i = 0; i < FTS_FIELDS; i++)
-		val[i + 1] = nfc(field_str(result, fts_fields[i]));
+		val[i + 1] = nfc(isq_field_str(result, fts_fields[i]));
 	for (int i = 0; i <= FTS_FIELDS; i++)
 		val[FTS_FIELDS + 1 + i] = text_fold(val[i]);
-	sqlite3_stmt *st = isq_prep(h, e, "INSERT INTO fts (rowid, text, type, number, issuer,"
-	    " subject, signer, applicant, procedure, text_f, type_f, number_f, issuer_f,"
+	sqlite3_stmt *st = isq_prep(h, e, "INSERT INTO fts (fts, rowid, text, type, number,"
+	    " issuer, subject, signer, applicant, procedure, text_f, type_f, number_f, issuer_f,"
 	    " subject_f, signer_f, applicant_f, procedure_f)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "i", rowid);
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ti",
+	    del ? "delete" : NULL, rowid);
 	int rc = st != NULL ? 0 : -1;
 	for (int i = 0; i < 2 * (FTS_FIELDS + 1); i++) {
-		if (rc == 0 && sqlite3_bind_text(st, i + 2, val[i], -1, SQLITE_TRANSIENT))
+		if (rc == 0 && sqlite3_bind_text(st, i + 3, val[i], -1, SQLITE_TRANSIENT))
 			rc = -1;
 		free(val[i]);
 	}
@@ -450,15 +472,15 @@ static int commit_new(struct idx *h, const struct index_commit *c, const struct 
 	else
 		json_object_del(obj, "reuse_of");
 	if (insert_result(h, in, obj, reuse_of, &rowid, e) < 0 ||
-	    insert_fields(h, in->id, c->result, e) < 0 ||
+	    isq_insert_fields(h, in->id, c->result, e) < 0 ||
 	    insert_owners_blobs(h, c, in->id, e) < 0 ||
-	    insert_fts(h, rowid, c->result, e) < 0)
+	    isq_fts_row(h, rowid, c->result, 0, e) < 0)
 		goto out;
 	if (code != NULL && link_insert(h, in, n, code, 0, e) < 0)
 		goto out;
 	detail = detail_json(json_pack("{s:O?, s:O?}", "result_code",
 	    json_object_get(obj, "result_code"), "reuse_of", json_object_get(obj, "reuse_of")));
-	if (audit_add(h, in->actor, "commit", in->id, detail, e) < 0)
+	if (isq_audit_add(h, in->actor, "commit", in->id, detail, e) < 0)
 		goto out;
 	out->result = obj;
 	obj = NULL;
@@ -565,7 +587,7 @@ int isq_dispose(void *handle, const char *key, const char *reason, const char *a
 	detail = detail_json(json_pack("{s:s}", "reason", reason));
 	if (isq_exec(h, e, "UPDATE results SET disposed = 1, disposed_reason = ?, disposed_at = ?"
 		" WHERE id = ?", "ttt", reason, now, id) < 0 ||
-	    audit_add(h, actor, "dispose", id, detail, e) < 0)
+	    isq_audit_add(h, actor, "dispose", id, detail, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -588,10 +610,15 @@ int isq_forget_blobs(void *handle, const char *key, const char *actor, struct er
 		err_set(e, "result %s is not disposed; its files are kept", key);
 		goto out;
 	}
+	int64_t kept = 0;
+	if (isq_exec(h, e, "DELETE FROM blob_versions WHERE result_id = ?", "t", id) < 0)
+		goto out;
+	kept = sqlite3_changes(h->db);
 	if (isq_exec(h, e, "DELETE FROM blobs WHERE result_id = ?", "t", id) < 0)
 		goto out;
-	detail = detail_json(json_pack("{s:i}", "blobs", sqlite3_changes(h->db)));
-	rc = audit_add(h, actor, "gc", id, detail, e);
+	detail = detail_json(json_pack("{s:I}", "blobs",
+	    (json_int_t)(kept + sqlite3_changes(h->db))));
+	rc = isq_audit_add(h, actor, "gc", id, detail, e);
 out:
 	free(id);
 	free(detail);
@@ -608,7 +635,7 @@ int isq_audit_append(void *handle, const char *actor, const char *action,
 	}
 	if (isq_tx_begin(h, e) < 0)
 		return -1;
-	return isq_tx_end(h, audit_add(h, actor, action, result_id, detail, e), e);
+	return isq_tx_end(h, isq_audit_add(h, actor, action, result_id, detail, e), e);
 }
 
 int isq_audit_verify(void *handle, json_t **report, struct err *e)

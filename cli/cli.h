@@ -46,6 +46,7 @@ int cmd_show(int argc, char **argv, struct cli_global *g);
 int cmd_get(int argc, char **argv, struct cli_global *g);
 int cmd_fsck(int argc, char **argv, struct cli_global *g);
 int cmd_dispose(int argc, char **argv, struct cli_global *g);
+int cmd_review(int argc, char **argv, struct cli_global *g);
 int cmd_export(int argc, char **argv, struct cli_global *g);
 int cmd_stats(int argc, char **argv, struct cli_global *g);
 int cmd_verify(int argc, char **argv, struct cli_global *g);

@@ -32,6 +32,10 @@ static const char usage_text[] =
     "                       re-hash every archived file and walk the audit chain\n"
     "  dispose ID --reason TEXT\n"
     "                       mark a result for disposal (its files go at fsck --gc)\n"
+    "  review [--limit N]   the results extraction flagged for a person, newest first\n"
+    "  review ID --set FIELD=VALUE... [--by NAME]\n"
+    "                       correct fields of a result; its XML e-result is re-issued\n"
+    "                       and signed again (ID alone: the result as review sees it)\n"
     "  export --bagit DIR [filters]\n"
     "                       a BagIt 1.0 bag with METS/PREMIS of the matching results\n"
     "  stats                counts and the reuse rate\n"
@@ -55,7 +59,8 @@ static const struct command {
 } commands[] = {
 	{ "init", cmd_init }, { "config", cmd_config }, { "search", cmd_search },
 	{ "show", cmd_show }, { "get", cmd_get }, { "fsck", cmd_fsck },
-	{ "dispose", cmd_dispose }, { "export", cmd_export }, { "stats", cmd_stats },
+	{ "dispose", cmd_dispose }, { "review", cmd_review }, { "export", cmd_export },
+	{ "stats", cmd_stats },
 	{ "verify", cmd_verify }, { "run", cmd_run }, { "status", cmd_status },
 };
 

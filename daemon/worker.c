@@ -13,6 +13,7 @@
 
 #include <leptonica/allheaders.h>
 
+#include "archive/archive.h"
 #include "daemon/protocol.h"
 #include "pipeline/pipeline.h"
 #include "signer/signer.h"
@@ -22,6 +23,7 @@ struct worker_ctx {
 	struct ocr_engine *eng;
 	struct preprocessor *pre;
 	struct extractor *extract;
+	struct archive *archive;   /* only to reserve dossiers' result codes */
 	struct signer_config sc;   /* points into cfg */
 	struct signer *signer;     /* NULL while the key cannot be reached */
 	struct decode_limits limits;
@@ -181,6 +183,32 @@ static void add_intake(struct job *j, const struct intake *in)
 
 /* A token handle does not survive an unplug: after a temporary failure the
  * signer is reopened for the next job. */
+/*
+ * A dossier's result code is handed out before signing, so that the XML names
+ * it; the supervisor then files the result under it. SQLite serialises this
+ * worker's reservation with the supervisor's commits. A job retried after a
+ * crash takes a new code: the old one stays a gap, as the archive allows.
+ */
+static int reserve_code(struct worker_ctx *c, struct job *j, struct err *e)
+{
+	json_t *fields = json_object_get(j->result, "fields");
+	const char *dossier = json_string_value(json_object_get(fields, "dossier_code"));
+	char *code = NULL;
+	if (dossier == NULL || json_string_value(json_object_get(j->result, "result_code")))
+		return 0;
+	if (c->archive == NULL && archive_open(c->cfg->archive_dir, 0, &c->archive, e) < 0) {
+		e->temporary = 1;
+		return -1;
+	}
+	if (archive_reserve_result_code(c->archive, dossier, &code, e) < 0) {
+		e->temporary = 1;
+		return -1;
+	}
+	json_object_set_new(j->result, "result_code", json_string(code));
+	free(code);
+	return 0;
+}
+
 static int sign_job(struct worker_ctx *c, struct job *j, const struct intake *in,
     struct err *e)
 {
@@ -193,6 +221,8 @@ static int sign_job(struct worker_ctx *c, struct job *j, const struct intake *in
 		.counter = in->watch,
 		.procedure = in->procedure,
 	};
+	if (reserve_code(c, j, e) < 0)
+		return -1;
 	if (c->signer == NULL && signer_open(&c->sc, &c->signer, e) < 0) {
 		/* An expired certificate is not the scan's fault: never quarantine for it. */
 		e->temporary = 1;
@@ -401,6 +431,7 @@ int worker_main(const struct sohoa_config *cfg)
 	signer_xml_cleanup();
 	preprocessor_free(c.pre);
 	extractor_free(c.extract);
+	archive_close(c.archive);
 	ocr_engine_free(c.eng);
 	free(c.in.data);
 	return rc;

@@ -29,7 +29,7 @@ int find_vn_date(const char *text, time_t now, char iso[11], size_t *start)
 {
 	regex_t re;
 	regmatch_t m[4];
-	char *folded = text_fold(text);
+	char *folded = match_fold(text);
 	int rc = -1;
 	if (folded == NULL || regcomp(&re, "NGAY[ .]*([0-9]{1,2})[ .]*THANG[ .]*([0-9]{1,2})"
 	    "[ .]*NAM[ .]*([0-9]{4})", REG_EXTENDED) != 0) {

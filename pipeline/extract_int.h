@@ -41,8 +41,9 @@ int check_mst(const char *s);
 
 /* A malloc'd copy of s folded for matching: NFD, marks dropped, đ/Đ -> d,
  * upper case, runs of white space as one space, trimmed. "Ủy  ban" ->
- * "UY BAN". NULL only if s is not UTF-8. */
-char *text_fold(const char *s);
+ * "UY BAN". NULL only if s is not UTF-8. (archive's text_fold is the lower
+ * case form search uses; this one keeps the spacing extraction compares.) */
+char *match_fold(const char *s);
 /* A malloc'd upper-case copy of NFC UTF-8 ("Tỉnh" -> "TỈNH"). */
 char *text_upper(const char *s);
 /* Levenshtein distance over code points (not bytes). */
@@ -100,7 +101,7 @@ char *gazetteer_repair_line(const struct gazetteer *g, const char *line, int *re
  */
 struct segment {
 	char *text;          /* owned */
-	char *folded;        /* text_fold(text), owned */
+	char *folded;        /* match_fold(text), owned */
 	int x0, y0, x1, y1;  /* box in page pixels */
 	float conf_min, conf_mean; /* of its words, 0..1 */
 	int repairs;         /* spans the gazetteers rewrote */

@@ -52,7 +52,7 @@ static void segment_from_words(const struct gazetteer *g, const struct ocr_word 
 	buf_append(&text, "", 1);
 	s->conf_mean = (float)(sum / (double)n);
 	s->text = gazetteer_repair_line(g, text.data, &s->repairs);
-	s->folded = text_fold(s->text);
+	s->folded = match_fold(s->text);
 	if (s->folded == NULL)
 		s->folded = xstrdup("");
 	free(text.data);

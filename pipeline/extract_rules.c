@@ -53,7 +53,7 @@ static struct kind *kind_named(struct rules *r, const char *name)
 
 static void add_title(struct kind *k, const char *title)
 {
-	char *f = text_fold(title);
+	char *f = match_fold(title);
 	if (f == NULL || f[0] == '\0') {
 		free(f);
 		return;
@@ -67,7 +67,7 @@ static void add_labels(struct kind *k, enum field f, const char *value)
 {
 	char *copy = xstrdup(value), *save = NULL;
 	for (char *l = strtok_r(copy, "|", &save); l; l = strtok_r(NULL, "|", &save)) {
-		char *folded = text_fold(l);
+		char *folded = match_fold(l);
 		if (folded == NULL || folded[0] == '\0') {
 			free(folded);
 			continue;
@@ -121,7 +121,7 @@ static int load_procedures(struct rules *r, const char *dir, struct err *e)
 		err_prefix(e, "%s", path);
 	buf_append(&b, "", 1);
 	for (char *l = strtok_r(b.data, "\n", &save); rc == 0 && l; l = strtok_r(NULL, "\n", &save)) {
-		char *folded = l[0] == '#' ? NULL : text_fold(l);
+		char *folded = l[0] == '#' ? NULL : match_fold(l);
 		if (folded == NULL || folded[0] == '\0') {
 			free(folded);
 			continue;
@@ -399,7 +399,7 @@ static const char *procedure_starting(const struct rules *r, const char *what)
 const char *rules_procedure(const struct rules *r, const char *kind, const char *title)
 {
 	const struct kind *k = find_kind(r, kind);
-	char *folded = title ? text_fold(title) : NULL;
+	char *folded = title ? match_fold(title) : NULL;
 	const char *rest = folded, *found = NULL;
 	if (k == NULL || !k->procedure_from_title || folded == NULL) {
 		free(folded);

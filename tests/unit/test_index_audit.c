@@ -273,6 +273,68 @@ static void stats_count_intake_and_reuse(void **state)
 	json_decref(s);
 }
 
+/* ---- revision after review ---------------------------------------------------- */
+
+static size_t found(const struct archive_query *q, const char *id)
+{
+	struct err e = { 0 };
+	json_t *res = NULL, *r;
+	size_t i, n = 0;
+	assert_int_equal(ix->search(h, q, &res, &e), 0);
+	json_array_foreach(res, i, r)
+		n += strcmp(json_string_value(json_object_get(r, "id")), id) == 0;
+	json_decref(res);
+	return n;
+}
+
+/* Version n + 1 of r (which it takes): number, tax code and review changed. */
+static json_t *next_version(json_t *r, int n, const char *number)
+{
+	json_t *f = json_object_get(r, "fields");
+	json_object_set_new(f, "number", json_string(number));
+	json_object_set_new(f, "tax_code", json_string("0312345675"));
+	json_object_set_new(r, "review", json_boolean(n == 1));
+	json_object_set_new(r, "version", json_integer(n + 1));
+	return r;
+}
+
+static void revision_follows_the_version_filed(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	char xml[3][65], id[65];
+	json_t *r = commit_extra(variant(810, 17, NULL, "9810/QĐ-UBND"), 0);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(r, "id")));
+	for (int k = 0; k < 3; k++)
+		fake_sha(810, 20 + (unsigned)k, xml[k]);
+	struct index_revision rv = { .result = next_version(r, 1, "9811/QĐ-UBND"),
+		.xml_sha = xml[0], .actor = "test:review", .detail = "{}" };
+	assert_int_equal(ix->revise(h, &rv, &e), 0);
+	audits++;
+	assert_int_equal(found(&(struct archive_query){ .number = "9811/qđ-ubnd" }, id), 1);
+	assert_int_equal(found(&(struct archive_query){ .number = "9810/QĐ-UBND" }, id), 0);
+	assert_int_equal(found(&(struct archive_query){ .text = "9810" }, id), 0);
+	assert_int_equal(found(&(struct archive_query){ .text = "9811" }, id), 1);
+	assert_int_equal(found(&(struct archive_query){ .citizen_id = "0312345675" }, id), 1);
+	assert_int_equal(found(&(struct archive_query){ .review = 1, .limit = 10000 }, id), 1);
+	e.temporary = 0;
+	assert_int_equal(ix->revise(h, &rv, &e), -1); /* made from version 1, but 2 is filed */
+	assert_true(e.temporary);
+	assert_non_null(strstr(e.msg, "revised meanwhile"));
+	rv.result = next_version(rv.result, 2, "9812/QĐ-UBND");
+	rv.xml_sha = xml[1];
+	assert_int_equal(ix->revise(h, &rv, &e), 0);
+	audits++;
+	assert_int_equal(found(&(struct archive_query){ .review = 1, .limit = 10000 }, id), 0);
+	assert_int_equal(raw("SELECT count(*) FROM blob_versions WHERE result_id = '%s'"
+	    " AND version = 2 AND sha256 = '%s'", id, xml[0]), 1);
+	assert_int_equal(raw("SELECT count(*) FROM blobs WHERE result_id = '%s'"
+	    " AND kind = 'xml' AND sha256 = '%s'", id, xml[1]), 1);
+	assert_int_equal(raw("SELECT count(*) FROM audit WHERE action = 'review'"
+	    " AND result_id = '%s'", id), 2);
+	json_decref(rv.result);
+}
+
 /* ---- the audit chain --------------------------------------------------------- */
 
 static json_t *verify(void)
@@ -368,7 +430,7 @@ static void schema_version_and_reopen(void **state)
 	struct err e = { 0 };
 	ix->close(h);
 	h = NULL;
-	assert_int_equal(raw("PRAGMA user_version"), 2);
+	assert_int_equal(raw("PRAGMA user_version"), 3);
 	assert_int_equal(ix->open(dir, &h, &e), 0);
 	expect_intact();
 	assert_int_equal(Q(.text = g[3].word), 1);
@@ -402,6 +464,7 @@ int main(void)
 		cmocka_unit_test(failed_commit_leaves_nothing),
 		cmocka_unit_test(stats_count_intake_and_reuse),
 		cmocka_unit_test(replayed_intake_counts_nothing),
+		cmocka_unit_test(revision_follows_the_version_filed),
 		cmocka_unit_test(audit_chain_catches_edits_and_deletions),
 		cmocka_unit_test(schema_version_and_reopen),
 	};

@@ -1,0 +1,500 @@
+/*
+ * sohoa review: the results extraction flagged for a person, and their
+ * corrections. A correction re-issues the XML e-result, signed again with the
+ * [signer] key; the signed PDF stays as it is. Design: docs/internals/review.md.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+
+#include "archive/archive.h"
+#include "pipeline/pipeline.h"
+#include "signer/signer.h"
+
+static const char usage_text[] =
+    "usage: sohoa review [--json] [--limit N]\n"
+    "       sohoa review [--json] ID [--set FIELD=VALUE]... [--by NAME]\n";
+
+struct review_args {
+	const char *id;
+	struct field_edit *edits;  /* owned array; the strings point into argv */
+	size_t n;
+	const char *by;
+	unsigned limit;
+};
+
+static int usage(const char *why, const char *what)
+{
+	if (why != NULL)
+		fprintf(stderr, "sohoa review: %s%s\n", why, what ? what : "");
+	fputs(usage_text, stderr);
+	return -1;
+}
+
+static int parse_limit(const char *v, unsigned *limit)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n == 0 || n > 10000) {
+		fprintf(stderr, "sohoa review: --limit takes a number from 1 to 10000, not '%s'\n", v);
+		return -1;
+	}
+	*limit = (unsigned)n;
+	return 0;
+}
+
+/* Trims ASCII white space in place; "" and "null" clear the field (NULL). */
+static const char *edit_value(char *v)
+{
+	v += strspn(v, " \t\r\n");
+	size_t n = strlen(v);
+	while (n > 0 && strchr(" \t\r\n", v[n - 1]) != NULL)
+		v[--n] = '\0';
+	return n == 0 || strcmp(v, "null") == 0 ? NULL : v;
+}
+
+/* "FIELD=VALUE" (argv's string, split in place) into ra->edits. */
+static int take_edit(char *arg, struct review_args *ra)
+{
+	char *eq = strchr(arg, '=');
+	struct err e = { 0 };
+	if (eq == NULL)
+		return usage("--set takes FIELD=VALUE, not ", arg);
+	*eq = '\0';
+	struct field_edit *ed = &ra->edits[ra->n];
+	ed->field = arg;
+	ed->value = edit_value(eq + 1);
+	for (size_t i = 0; i < ra->n; i++)
+		if (strcmp(ra->edits[i].field, arg) == 0)
+			return usage("a field is set twice: ", arg);
+	if (archive_field_check(ed->field, ed->value, &e) < 0) {
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+		return -1;
+	}
+	ra->n++;
+	return 0;
+}
+
+static int parse_review(int argc, char **argv, struct review_args *ra)
+{
+	int listing_only = 0;
+	ra->edits = xcalloc((size_t)argc, sizeof(*ra->edits));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int has_value = i + 1 < argc;
+		if (strcmp(a, "--set") == 0 && has_value) {
+			if (take_edit(argv[++i], ra) < 0)
+				return -1;
+		} else if (strcmp(a, "--by") == 0 && has_value) {
+			ra->by = argv[++i];
+		} else if (strcmp(a, "--limit") == 0 && has_value) {
+			listing_only = 1;
+			if (parse_limit(argv[++i], &ra->limit) < 0)
+				return -1;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			return usage("unknown option or missing value: ", a);
+		} else if (ra->id != NULL) {
+			return usage("one ID at a time; also given: ", a);
+		} else {
+			ra->id = a;
+		}
+	}
+	if (ra->id == NULL && (ra->n > 0 || ra->by != NULL))
+		return usage("--set and --by need the ID of the result to correct", NULL);
+	if (ra->id != NULL && listing_only)
+		return usage("--limit is for the list, not for one result", NULL);
+	if (ra->by != NULL && ra->by[strspn(ra->by, " \t")] == '\0')
+		return usage("--by needs a name", NULL);
+	return 0;
+}
+
+/* The person at the counter: --by, else who sudo'ed, else the login. */
+static const char *reviewer(const struct review_args *ra)
+{
+	const char *env[] = { "SUDO_USER", "USER" };
+	if (ra->by != NULL)
+		return ra->by;
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = getenv(env[i]);
+		if (v != NULL && *v != '\0')
+			return v;
+	}
+	return cli_actor() + strlen("cli:");
+}
+
+/* ---- printing -------------------------------------------------------------- */
+
+static const char *str(json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	return v != NULL ? v : "-";
+}
+
+static void print_reasons(json_t *res, const char *indent)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(res, "review_reasons"), i, r)
+		printf("%s%s\n", indent, json_string_value(r) ? json_string_value(r) : "?");
+}
+
+static void print_queue_line(json_t *res)
+{
+	printf("%.12s  %-30s  %-8s  %s\n", str(res, "id"), str(res, "result_code"),
+	    str(res, "kind"), str(res, "received_at"));
+	print_reasons(res, "    ");
+}
+
+static json_t *queue_entry(json_t *res)
+{
+	static const char *const keys[] = { "id", "result_code", "kind", "received_at",
+		"version", "review_reasons", "fields", "confidence" };
+	json_t *o = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(res, keys[i]);
+		json_object_set(o, keys[i], v != NULL ? v : json_null());
+	}
+	if (!json_is_integer(json_object_get(o, "version")))
+		json_object_set_new(o, "version", json_integer(1)); /* before any correction */
+	return o;
+}
+
+static int is_corrected(json_t *res, const char *field)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(res, "corrected"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), field) == 0)
+			return 1;
+	return 0;
+}
+
+static void print_fields(json_t *res)
+{
+	json_t *conf = json_object_get(res, "confidence"), *v;
+	const char *k;
+	printf("fields:\n");
+	json_object_foreach(json_object_get(res, "fields"), k, v) {
+		json_t *c = json_object_get(conf, k);
+		printf("  %-14s %s", k, json_is_string(v) ? json_string_value(v) : "-");
+		if (json_is_number(c))
+			printf("  (%.2f)", json_number_value(c));
+		printf("%s\n", is_corrected(res, k) ? "  corrected" : "");
+	}
+}
+
+static void print_value(json_t *v)
+{
+	if (json_is_string(v))
+		printf("\"%s\"", json_string_value(v));
+	else
+		printf("null");
+}
+
+static void print_corrections(json_t *res)
+{
+	size_t i;
+	json_t *c;
+	if (json_array_size(json_object_get(res, "corrections")) == 0)
+		return;
+	printf("corrections:\n");
+	json_array_foreach(json_object_get(res, "corrections"), i, c) {
+		printf("  %s  v%lld  %s: ", str(c, "at"),
+		    (long long)json_integer_value(json_object_get(c, "version")), str(c, "field"));
+		print_value(json_object_get(c, "from"));
+		printf(" -> ");
+		print_value(json_object_get(c, "to"));
+		printf("  by %s\n", str(c, "by"));
+	}
+}
+
+static void print_review(json_t *res)
+{
+	json_t *version = json_object_get(res, "version");
+	printf("%-14s %s\n", "id", str(res, "id"));
+	printf("%-14s %s\n", "result_code", str(res, "result_code"));
+	printf("%-14s %s\n", "kind", str(res, "kind"));
+	printf("%-14s %s\n", "received_at", str(res, "received_at"));
+	printf("%-14s %lld\n", "version", json_is_integer(version) ?
+	    (long long)json_integer_value(version) : 1LL);
+	printf("%-14s %s\n", "review", json_is_true(json_object_get(res, "review")) ? "yes" : "no");
+	print_fields(res);
+	if (json_array_size(json_object_get(res, "review_reasons")) > 0) {
+		printf("reasons:\n");
+		print_reasons(res, "  ");
+	}
+	print_corrections(res);
+	printf("%-14s %s\n", "xml", str(json_object_get(res, "files"), "xml"));
+}
+
+/* ---- the queue ---------------------------------------------------------------- */
+
+static int review_list(struct cli_global *g, unsigned limit)
+{
+	struct archive_query q = { .review = 1, .limit = limit };
+	struct sohoa_config cfg;
+	struct archive *a;
+	json_t *results = NULL, *res;
+	struct err e = { 0 };
+	size_t i;
+	int rc = cli_open_archive(g, &cfg, &a);
+	if (rc != EXIT_OK)
+		goto out;
+	if (archive_search(a, &q, &results, &e) < 0) {
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+		rc = EXIT_TEMPORARY;
+		goto out;
+	}
+	json_array_foreach(results, i, res) {
+		json_t *o = queue_entry(res);
+		if (g->json)
+			cli_print_json(o, 1);
+		else
+			print_queue_line(res);
+		json_decref(o);
+	}
+	if (json_array_size(results) == 0 && !g->json)
+		fprintf(stderr, "sohoa review: no result needs review\n");
+	rc = json_array_size(results) ? EXIT_OK : EXIT_NEGATIVE;
+out:
+	json_decref(results);
+	archive_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
+/* ---- re-issuing the XML e-result ------------------------------------------ */
+
+struct reissue {
+	struct signer_config sc;   /* points into cfg */
+	struct signer *signer;
+	struct package_info info;  /* its strings point into cfg, the args or `kept` */
+	char *kept[6];             /* what the previous XML said; owned */
+};
+
+static void reissue_clear(struct reissue *r)
+{
+	signer_close(r->signer);
+	for (size_t i = 0; i < sizeof(r->kept) / sizeof(r->kept[0]); i++)
+		free(r->kept[i]);
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+	for (xmlNodePtr c = parent != NULL ? parent->children : NULL; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && c->ns != NULL &&
+		    strcmp((const char *)c->ns->href, ERESULT_NS) == 0 &&
+		    strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* The text of parent/name, kept in r->kept[slot]; NULL when absent. */
+static const char *keep_text(struct reissue *r, size_t slot, xmlNodePtr parent,
+    const char *name)
+{
+	xmlNodePtr n = child(parent, name);
+	xmlChar *t = n != NULL ? xmlNodeGetContent(n) : NULL;
+	if (t == NULL)
+		return NULL;
+	r->kept[slot] = xstrdup((const char *)t);
+	xmlFree(t);
+	return r->kept[slot];
+}
+
+/*
+ * Who digitised the scan, at which counter, for which agency and procedure:
+ * the re-issued XML says what the first one said. Only the signing time, the
+ * fields and the review flag change.
+ */
+static void keep_digitisation(struct reissue *r, const char *previous_xml)
+{
+	xmlDocPtr doc = previous_xml == NULL ? NULL : xmlReadFile(previous_xml, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	xmlNodePtr dig = child(root, "Digitisation");
+	if (dig == NULL) {
+		log_warnx("the previous XML e-result cannot be read; the new one names the "
+		    "reviewer as operator and the configured agency");
+		xmlFreeDoc(doc);
+		return;
+	}
+	struct package_info *in = &r->info;
+	const char *v;
+	if ((v = keep_text(r, 0, dig, "Operator")) != NULL)
+		in->operator_name = v;
+	if ((v = keep_text(r, 1, dig, "AgencyName")) != NULL)
+		in->agency_name = v;
+	if ((v = keep_text(r, 2, dig, "CopyForm")) != NULL)
+		in->copy_form = v;
+	in->agency_code = keep_text(r, 3, dig, "AgencyCode");
+	in->counter = keep_text(r, 4, dig, "Counter");
+	in->procedure = keep_text(r, 5, child(root, "Procedure"), "Code");
+	xmlFreeDoc(doc);
+}
+
+/* Opens the [signer] key as `sohoa process` does; returns an exit code. */
+static int reissue_open(struct reissue *r, const struct sohoa_config *cfg, const char *by)
+{
+	struct err e = { 0 };
+	if (cfg->signer_pkcs12 == NULL && cfg->signer_pkcs11_uri == NULL) {
+		fprintf(stderr, "sohoa review: no signing key in %s ([signer] pkcs12 or pkcs11_uri):"
+		    " the corrected XML e-result cannot be signed\n", cfg->file);
+		return EXIT_USAGE;
+	}
+	signer_config_from_cfg(cfg, &r->sc);
+	if (signer_xml_init(&e) < 0 || signer_open(&r->sc, &r->signer, &e) < 0) {
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+		return e.temporary ? EXIT_TEMPORARY : EXIT_USAGE;
+	}
+	r->info = (struct package_info){
+		.copy_form = "SAO Y",
+		.agency_name = cfg->agency_name,
+		.agency_code = cfg->agency_code,
+		.operator_name = by,
+	};
+	return EXIT_OK;
+}
+
+/* The signed PDF's blob name is its sha256: the new XML names the same PDF. */
+static const char *pdf_sha(json_t *result)
+{
+	const char *rel = json_string_value(json_object_get(json_object_get(result, "files"),
+	    "pdf"));
+	const char *slash = rel != NULL ? strrchr(rel, '/') : NULL;
+	return slash != NULL && strlen(slash + 1) == 64 ? slash + 1 : NULL;
+}
+
+/* The XML e-result of `draft`, signed, as bytes (no re-formatting after signing). */
+static int reissue_sign(struct reissue *r, json_t *draft, struct buf *xml, struct err *e)
+{
+	xmlDocPtr doc = NULL;
+	xmlChar *mem = NULL;
+	int len = 0, rc = -1;
+	r->info.signing_time = time(NULL);
+	if (eresult_build(draft, &r->info, pdf_sha(draft), &doc, e) < 0)
+		goto out;
+	if (xmldsig_sign(r->signer, doc, e) < 0) {
+		err_prefix(e, "XML signature");
+		goto out;
+	}
+	xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+	if (mem == NULL)
+		fatalx("out of memory");
+	buf_append(xml, mem, (size_t)len);
+	rc = 0;
+out:
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- one correction ----------------------------------------------------------- */
+
+/* The result to correct, by any key `show` takes; returns an exit code. */
+static int find_result(struct archive *a, const char *key, json_t **res)
+{
+	struct err e = { 0 };
+	if (archive_get(a, key, res, &e) < 0) {
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+		return EXIT_TEMPORARY;
+	}
+	if (*res == NULL) {
+		fprintf(stderr, "sohoa review: no result '%s' in the archive\n", key);
+		return EXIT_NEGATIVE;
+	}
+	if (json_is_true(json_object_get(*res, "disposed"))) {
+		fprintf(stderr, "sohoa review: result '%s' is disposed; it is not corrected\n", key);
+		return EXIT_NEGATIVE;
+	}
+	return EXIT_OK;
+}
+
+static void print_outcome(json_t *res, int json)
+{
+	if (json) {
+		cli_print_json(res, 0);
+		return;
+	}
+	print_review(res);
+	printf("XML e-result re-issued and signed as version %lld; the signed PDF is unchanged\n",
+	    (long long)json_integer_value(json_object_get(res, "version")));
+}
+
+static int correct(struct archive *a, const struct sohoa_config *cfg, json_t *found,
+    const struct review_args *ra, int json)
+{
+	struct reissue r = { 0 };
+	struct buf xml = { 0 };
+	struct err e = { 0 };
+	json_t *draft = NULL, *filed = NULL;
+	char *previous = NULL;
+	const char *id = json_string_value(json_object_get(found, "id"));
+	int rc = reissue_open(&r, cfg, reviewer(ra));
+	if (rc != EXIT_OK)
+		goto out;
+	rc = EXIT_TEMPORARY;
+	if (archive_revise_draft(a, id, ra->edits, ra->n, reviewer(ra), &draft, &e) < 0 ||
+	    archive_file_path(a, id, BLOB_XML, cli_actor(), &previous, &e) < 0)
+		goto out;
+	if (draft == NULL) {
+		err_set(&e, "result %s is no longer in the archive", id);
+		rc = EXIT_NEGATIVE;
+		goto out;
+	}
+	keep_digitisation(&r, previous);
+	if (reissue_sign(&r, draft, &xml, &e) < 0) {
+		rc = e.temporary ? EXIT_TEMPORARY : EXIT_NEGATIVE;
+		goto out;
+	}
+	if (archive_revise(a, draft, xml.data, xml.len, cli_actor(), &filed, &e) < 0)
+		goto out;
+	print_outcome(filed, json);
+	rc = EXIT_OK;
+out:
+	if (rc != EXIT_OK && e.msg[0] != '\0')
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+	json_decref(draft);
+	json_decref(filed);
+	free(previous);
+	free(xml.data);
+	reissue_clear(&r);
+	return rc;
+}
+
+static int review_one(struct cli_global *g, const struct review_args *ra)
+{
+	struct sohoa_config cfg;
+	struct archive *a;
+	json_t *found = NULL;
+	int rc = cli_open_archive(g, &cfg, &a);
+	if (rc == EXIT_OK)
+		rc = find_result(a, ra->id, &found);
+	if (rc == EXIT_OK && ra->n > 0)
+		rc = correct(a, &cfg, found, ra, g->json);
+	else if (rc == EXIT_OK && g->json)
+		cli_print_json(found, 0);
+	else if (rc == EXIT_OK)
+		print_review(found);
+	signer_xml_cleanup();
+	json_decref(found);
+	archive_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
+int cmd_review(int argc, char **argv, struct cli_global *g)
+{
+	argc = cli_common_options(argc, argv, g);
+	struct review_args ra = { 0 };
+	int rc = EXIT_USAGE;
+	if (parse_review(argc, argv, &ra) == 0)
+		rc = ra.id != NULL ? review_one(g, &ra) : review_list(g, ra.limit);
+	free(ra.edits);
+	return rc;
+}
