@@ -100,6 +100,7 @@ def score_file(t, run, corpus):
          "review_given": bool(res.get("review")) if res else False,
          "result_parts": len(res["parts"]) if res and isinstance(res.get("parts"), list) else None,
          "extra_parts": len(extra), "parts": []}
+    dossier = norm((tps[0].get("fields") or {}).get("dossier_code")) if len(tps) > 1 else None
     for k, (tp, rp) in enumerate(zip(tps, rps)):
         tf = tp.get("fields") or {}
         rf = (rp or {}).get("fields") or {}
@@ -111,6 +112,8 @@ def score_file(t, run, corpus):
              "values": {}}
         for fld in FIELDS:
             tv, gv = norm(tf.get(fld)), norm(rf.get(fld))
+            if fld == "dossier_code" and k > 0 and tv is None and gv is not None and gv == dossier:
+                tv = gv          # the dossier's code propagated to a later part: right too
             p["values"][fld] = {"truth": tv, "given": gv,
                                 "confidence": conf_of(conf, fld) if gv is not None else None}
         f["parts"].append(p)
@@ -336,6 +339,8 @@ def main():
             "exact": "share of parts whose value, null or not, equals the truth",
             "parts": "result parts[] are compared with truth parts by order; without parts[], "
                      "the top-level fields stand for part 1 and the other parts count as null",
+            "dossier_code": "on the later parts of a dossier the truth is null; the dossier's "
+                            "code propagated there counts as right too",
             "review": "per file: the result's review against the truth's review",
             "calibration": "non-null values sohoa gave, by confidence[field] (missing = 0)",
         },

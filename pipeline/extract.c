@@ -12,6 +12,10 @@
 
 /* Below this, a field counts as uncertain and the scan goes to review. */
 #define SURE 0.7
+/* Long free text is rarely right to the letter: never vouched for above this. */
+#define FREE_TEXT_MAX 0.85
+/* A name below the provinces' (a district, a commune) no list can confirm. */
+#define UNCHECKED_MAX 0.89
 
 struct extractor {
 	struct gazetteer *g;
@@ -193,6 +197,27 @@ static void last_date_line(const struct extractor *x, const struct page_lines *p
 	}
 }
 
+/* "TỜ KHAI DANG KY THUE" naming "Đăng ký thuế": its end written as the list does. */
+static void title_from_procedure(struct fieldset *fs, const char *proc)
+{
+	const char *title = fs->value[F_TYPE];
+	char *ft = title ? match_fold(title) : NULL, *fp = match_fold(proc);
+	size_t lt = ft ? strlen(ft) : 0, lp = fp ? strlen(fp) : 0, words = 1;
+	if (ft != NULL && fp != NULL && lt > lp && ft[lt - lp - 1] == ' ' &&
+	    strcmp(ft + lt - lp, fp) == 0) {
+		for (const char *c = fp; *c; c++)
+			words += *c == ' ';
+		const char *cut = title + strlen(title);
+		for (size_t w = 0; w < words && cut > title; cut--)
+			w += cut[-1] == ' ';
+		char *up = text_upper(proc);
+		fieldset_put(fs, F_TYPE, xasprintf("%.*s %s", (int)(cut - title), title, up), 0.95);
+		free(up);
+	}
+	free(ft);
+	free(fp);
+}
+
 static void read_ruled_part(const struct extractor *x, const struct page_lines *lines,
     struct part *p, time_t now)
 {
@@ -205,11 +230,17 @@ static void read_ruled_part(const struct extractor *x, const struct page_lines *
 		fieldset_drop(&p->fs, F_SUBJECT);
 	}
 	fieldset_drop(&p->fs, F_TYPE);
-	if (p->title != NULL)
-		fieldset_put(&p->fs, F_TYPE, xstrdup(p->title), 0.95);
+	size_t dist = 1;
+	/* A title the lists confirm, or its end rebuilt from the procedure below. */
+	if (p->title != NULL) {
+		int known = gazetteer_match(x->g, GZ_DOCTYPE, p->title, &dist, NULL) && dist == 0;
+		fieldset_put(&p->fs, F_TYPE, xstrdup(p->title), known ? 0.95 : FREE_TEXT_MAX);
+	}
 	const char *proc = rules_procedure(x->r, p->kind, p->title);
-	if (proc != NULL)
+	if (proc != NULL) {
 		fieldset_put(&p->fs, F_PROCEDURE, xstrdup(proc), 0.9);
+		title_from_procedure(&p->fs, proc);
+	}
 	if (last_date)
 		last_date_line(x, &lines[p->first + p->count - 1], now, &p->fs);
 	if (signer)
@@ -292,8 +323,6 @@ static void cross_check_qr(struct fieldset *fs, const char *qr, time_t now)
 
 /* ---- confidence that OCR's diacritics allow ------------------------------ */
 
-/* Long free text is rarely right to the letter: never vouched for above this. */
-#define FREE_TEXT_MAX 0.85
 
 /* A word of 3+ letters without a mark, not an acronym such as UBND or TTHC
  * (capitals with no vowel after the first letter). */
@@ -358,6 +387,21 @@ static void cap(struct fieldset *fs, enum field f, double max)
 		fs->conf[f] = max;
 }
 
+/* Names a body below the province ("UBND HUYỆN BẾN LỨC"): no list checks it. */
+static int below_province(const char *value)
+{
+	static const char *const units[] = { "HUYEN ", "QUAN ", "XA ", "PHUONG ", "THI TRAN ",
+		"THI XA " };
+	char *f = match_fold(value);
+	int below = 0;
+	for (size_t i = 0; f != NULL && i < sizeof(units) / sizeof(units[0]); i++) {
+		const char *hit = strstr(f, units[i]);
+		below |= hit != NULL && (hit == f || hit[-1] == ' ');
+	}
+	free(f);
+	return below;
+}
+
 static void cap_unverified(const struct extractor *x, struct fieldset *fs)
 {
 	static const enum field persons[] = { F_SIGNER, F_APPLICANT };
@@ -367,9 +411,12 @@ static void cap_unverified(const struct extractor *x, struct fieldset *fs)
 	for (size_t i = 0; i < 2; i++)
 		if (fs->value[persons[i]] && marks_doubtful(x, fs->value[persons[i]], 1))
 			cap(fs, persons[i], FREE_TEXT_MAX);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		if (fs->value[bodies[i]] && marks_doubtful(x, fs->value[bodies[i]], 0))
 			cap(fs, bodies[i], FREE_TEXT_MAX);
+		if (fs->value[bodies[i]] && below_province(fs->value[bodies[i]]))
+			cap(fs, bodies[i], UNCHECKED_MAX);
+	}
 }
 
 static const enum field key_document[] = { F_NUMBER, F_DATE, F_ISSUER };

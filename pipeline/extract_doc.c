@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A name below the provinces' (a district, a commune) no list can confirm. */
+#define UNCHECKED_MAX 0.89
+
 /* Confidence of a value whose words OCR was sure of, before other checks. */
 static double seg_conf(const struct segment *s)
 {
@@ -180,7 +183,8 @@ static void put_date(const struct gazetteer *g, struct header *h, time_t now,
 	int known = 0;
 	char *place = place_of(g, h->date->text, &known);
 	if (place != NULL)
-		fieldset_put(fs, F_PLACE, place, !known && ascii_only(place) ? c * 0.6 : c);
+		fieldset_put(fs, F_PLACE, place, known ? c : ascii_only(place) ? c * 0.6 :
+		    c < UNCHECKED_MAX ? c : UNCHECKED_MAX);
 }
 
 /* ---- issuer and parent ------------------------------------------------ */
