@@ -196,9 +196,9 @@ struct field_edit {
 	const char *value;
 };
 
-/* 0 when `field` may be set to `value` (NULL: cleared); else -1 and a
- * sentence. Only the obvious forms are checked: ISO dates, 12/9-digit
- * citizen_id, 10 or 10-3 digit tax_code. */
+/* 0 when the archive accepts `field` set to `value` (NULL: cleared): printable
+ * UTF-8, and never dossier_code (results and links hang on it); else -1 and a
+ * sentence. What the value means is extract_check_value's (pipeline.h). */
 int archive_field_check(const char *field, const char *value, struct err *e);
 /*
  * The next version of result `id` (64 hex digits) with the edits applied:

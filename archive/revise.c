@@ -10,38 +10,6 @@
 
 #include <utf8proc.h>
 
-/* The fields of ../shared/docs/interface.md, in its order. */
-static const char *const field_names[] = { "type", "number", "issuer", "issuer_parent",
-	"place", "date", "subject", "signer", "signer_role", "authority", "dossier_code",
-	"citizen_id", "tax_code", "applicant", "procedure", "received", "due", "address" };
-#define FIELD_COUNT (sizeof(field_names) / sizeof(field_names[0]))
-
-static int known_field(const char *name)
-{
-	for (size_t i = 0; i < FIELD_COUNT; i++)
-		if (strcmp(name, field_names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int digits(const char *s, size_t n)
-{
-	return strlen(s) >= n && strspn(s, "0123456789") >= n;
-}
-
-/* A real calendar date written YYYY-MM-DD. */
-static int date_ok(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) ||
-	    !digits(s + 5, 2) || !digits(s + 8, 2))
-		return 0;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= (m == 2 && !leap ? 28 : mdays[m - 1]);
-}
-
 static int no_controls(const char *v)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p != '\0'; p++)
@@ -63,47 +31,17 @@ static int utf8_valid(const char *v)
 	return 1;
 }
 
-static void list_fields(struct buf *b)
-{
-	for (size_t i = 0; i < FIELD_COUNT; i++)
-		buf_appendf(b, "%s%s", i ? ", " : "", field_names[i]);
-}
-
-/* Deeper checks (check digits, gazetteers) live in pipeline/extract_check.c. */
+/* What the archive itself refuses; the meaning of values is checked by
+ * extract_check_value (pipeline) before. */
 int archive_field_check(const char *field, const char *value, struct err *e)
 {
-	if (!known_field(field)) {
-		struct buf b = { 0 };
-		list_fields(&b);
-		err_set(e, "'%s' is not a field; the fields are: %s", field, b.data);
-		free(b.data);
-		return -1;
-	}
 	if (strcmp(field, "dossier_code") == 0) {
 		err_set(e, "dossier_code cannot be corrected: the result code and the dossier's "
 		    "links were handed out under it");
 		return -1;
 	}
-	if (value == NULL)
-		return 0;
-	if (!utf8_valid(value) || !no_controls(value)) {
+	if (value != NULL && (!utf8_valid(value) || !no_controls(value))) {
 		err_set(e, "the value of %s is not printable UTF-8 text", field);
-		return -1;
-	}
-	int date = strcmp(field, "date") == 0 || strcmp(field, "received") == 0 ||
-	    strcmp(field, "due") == 0;
-	size_t n = strlen(value);
-	if (date && !date_ok(value)) {
-		err_set(e, "%s '%s' is not a real date written YYYY-MM-DD", field, value);
-		return -1;
-	}
-	if (strcmp(field, "citizen_id") == 0 && !((n == 12 || n == 9) && digits(value, n))) {
-		err_set(e, "citizen_id '%s' is not 12 digits (CCCD) or 9 digits (CMND)", value);
-		return -1;
-	}
-	if (strcmp(field, "tax_code") == 0 && !(n == 10 && digits(value, 10)) &&
-	    !(n == 14 && digits(value, 10) && value[10] == '-' && digits(value + 11, 3))) {
-		err_set(e, "tax_code '%s' is not 10 digits, or 10 digits, '-' and 3 digits", value);
 		return -1;
 	}
 	return 0;

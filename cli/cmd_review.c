@@ -72,7 +72,8 @@ static int take_edit(char *arg, struct review_args *ra)
 	for (size_t i = 0; i < ra->n; i++)
 		if (strcmp(ra->edits[i].field, arg) == 0)
 			return usage("a field is set twice: ", arg);
-	if (archive_field_check(ed->field, ed->value, &e) < 0) {
+	if (extract_check_value(ed->field, ed->value, time(NULL), &e) < 0 ||
+	    archive_field_check(ed->field, ed->value, &e) < 0) {
 		fprintf(stderr, "sohoa review: %s\n", e.msg);
 		return -1;
 	}

@@ -74,6 +74,51 @@ void fieldset_clear(struct fieldset *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
+/* ---- a person's correction ---------------------------------------------- */
+
+static int check_iso_date(const char *v, time_t now)
+{
+	int y, m, d, n = 0;
+	return sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && strlen(v) == 10 &&
+	    check_date(y, m, d, now);
+}
+
+int extract_check_value(const char *field, const char *value, time_t now, struct err *e)
+{
+	int f = field_by_name(field);
+	if (f < 0) {
+		struct buf b = { 0 };
+		for (int i = 0; i < F_COUNT; i++)
+			buf_appendf(&b, "%s%s", i ? ", " : "", names[i]);
+		buf_append(&b, "", 1);
+		err_set(e, "'%s' is not a field; the fields are: %s", field, b.data);
+		free(b.data);
+		return -1;
+	}
+	if (value == NULL)
+		return 0;
+	const char *why = NULL;
+	size_t n = strlen(value);
+	if ((f == F_DATE || f == F_RECEIVED) && !check_iso_date(value, now))
+		why = "is not a real date written YYYY-MM-DD, on or before today";
+	else if (f == F_DUE && !check_iso_date(value, now + 5 * 366 * 86400L))
+		why = "is not a real date written YYYY-MM-DD";
+	else if (f == F_CITIZEN_ID && !(n == 12 ? check_cccd(value, now) :
+	    n == 9 && check_cmnd(value)))
+		why = "is not a valid CCCD (12 digits, a real province code) nor CMND (9 digits)";
+	else if (f == F_TAX_CODE && !check_mst(value))
+		why = "is not a valid tax code (10 digits, or 10-3, whose check digit holds)";
+	else if (f == F_NUMBER && !check_number_symbol(value))
+		why = "does not fit the number/symbol of Nghị định 30 (e.g. 59/QĐ-UBND)";
+	else if (f == F_DOSSIER_CODE && !check_dossier_code(value, now))
+		why = "is not a dossier code of TT 01/2018 (e.g. 000.00.12.H29-240129-0042)";
+	if (why != NULL) {
+		err_set(e, "%s '%s' %s", field, value, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the data folder ---------------------------------------------------- */
 
 #ifndef SOHOA_DATADIR

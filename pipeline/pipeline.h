@@ -188,6 +188,13 @@ struct extract_page {
  */
 void extract_scan(const struct extractor *x, const struct extract_page *pages, size_t n,
     time_t now, json_t *result);
+/*
+ * May a person set result field `field` to `value` (a correction after
+ * review)? The field must exist; a date must be real, YYYY-MM-DD and not after
+ * now; a citizen_id a valid CCCD or CMND; a tax_code's check digit must hold;
+ * a number must fit Nghị định 30. NULL clears any field. 0, or -1 with why.
+ */
+int extract_check_value(const char *field, const char *value, time_t now, struct err *e);
 /* The first QR code in the top 40% of a page: *payload (the caller frees
  * it) or NULL when there is none. -1 only when the search itself failed. */
 int qr_scan_page(const struct page_image *img, char **payload, struct err *e);

@@ -2,9 +2,8 @@
 listed, a correction is filed as a new version with who and when, its XML
 e-result is re-issued and signed again, the old one kept, the PDF untouched.
 
-The flagged scan is a form whose tax code fails its check digit. Extraction is
-still being written: when it does not flag the scan, the tests assert on what
-the first run reported (listed if and only if flagged) and go on."""
+The flagged scan is a form whose tax code fails its check digit; the plain one
+is a clean decision that extraction reads without doubt."""
 import hashlib
 import json
 import os
@@ -77,6 +76,8 @@ def the_queue_lists_what_extraction_flagged():
         s = Setup(tmp, plain=True)
         queue = s.queue()
         ids = [q["id"] for q in queue]
+        assert s.flagged["review"] is True, s.flagged["review_reasons"]  # its MST is invalid
+        assert s.plain["review"] is False, s.plain["review_reasons"]
         for res in (s.flagged, s.plain):
             assert (res["id"] in ids) == (res["review"] is True), (res["review"], ids)
         for q in queue:
@@ -177,7 +178,11 @@ def bad_corrections_are_refused_and_nothing_is_filed():
         audit = len(s.audit())
         for args, want in ((["--set", "colour=red"], 2), (["--set", "date=2023-02-29"], 2),
                            (["--set", "citizen_id=12345"], 2), (["--set", "tax_code=12"], 2),
-                           (["--set", "type"], 2), (["--set", "dossier_code=x"], 2)):
+                           (["--set", "type"], 2), (["--set", "dossier_code=x"], 2),
+                           (["--set", "tax_code=0100109107"], 2),     # check digit
+                           (["--set", "citizen_id=003188067286"], 2),  # no province 003
+                           (["--set", "number=59/QĐUBND"], 2),
+                           (["--set", "date=2099-01-01"], 2)):        # after today
             code, _, err = s.run("review", rid, *args)
             assert code == want and err.strip(), (args, code, err)
         code, _, err = s.run("review", "0" * 64, "--set", "type=CÔNG VĂN")
