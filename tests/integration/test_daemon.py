@@ -172,6 +172,28 @@ def a_subfolder_of_three_pages_is_one_dossier():
 
 
 @test
+def a_receipt_and_its_documents_get_the_dossiers_result_code():
+    """The worker reserves <dossier>-KQ<n> before signing: the signed XML names it."""
+    def run(d):
+        src = os.path.join(ROOT, "samples", "dossier-hungyen-300dpi-g4-3pages.tif")
+        tmp = os.path.join(d.tmp, "dossier.tif")
+        shutil.copy(src, tmp)
+        os.rename(tmp, os.path.join(d.inbox["quay-1"], "dossier.tif"))
+        d.archived(1)
+        dossier = "000.00.14.H10-240117-0332"
+        code, out, err = sohoa("-c", d.conf, "show", "--json", dossier + "-KQ1")
+        assert code == 0, err
+        res = json.loads(out)
+        assert res["fields"]["dossier_code"] == dossier and res["kind"] == "receipt", res
+        xml = os.path.join(d.tmp, "r.xml")
+        assert sohoa("-c", d.conf, "get", res["id"], "--xml", "-o", xml)[0] == 0
+        assert "<ResultCode>%s-KQ1</ResultCode>" % dossier in open(xml, encoding="utf-8").read()
+        code, out, err = sohoa("-c", d.conf, "verify", res["id"])
+        assert code == 0, out + err
+    with_daemon(run, folders=())
+
+
+@test
 def kill_9_mid_run_then_restart_archives_all_forty_once():
     def run(d):
         for k in range(40):
