@@ -104,10 +104,11 @@ static int symbol_byte(const char *p, size_t *len)
 	return 0;
 }
 
-/* The number/symbol in a "Số:" line, spaces OCR put around '-' or '/' dropped. */
+/* The number/symbol in a "Số:" line, spaces OCR put around '-' or '/' dropped.
+ * The word "Số" itself is skipped first: OCR reads it "S6". */
 static char *number_in(const char *text)
 {
-	const char *p = text;
+	const char *p = text + strcspn(text, ": ");
 	while (*p && !isdigit((unsigned char)*p))
 		p++;
 	struct buf b = { 0 };
@@ -220,7 +221,7 @@ static double lines_conf(const struct segment *const *lines, size_t from, size_t
 	return c;
 }
 
-static void put_issuer(struct header *h, struct fieldset *fs)
+static void put_issuer(const struct gazetteer *g, struct header *h, struct fieldset *fs)
 {
 	const struct page_lines *pl = h->pl;
 	const struct segment *lines[6];
@@ -239,7 +240,10 @@ static void put_issuer(struct header *h, struct fieldset *fs)
 		fieldset_put(fs, F_ISSUER_PARENT, xstrdup(lines[0]->text), seg_conf(lines[0]));
 		first = 1;
 	}
-	fieldset_put(fs, F_ISSUER, join(lines, first, k), lines_conf(lines, first, k));
+	/* Repaired whole: "TRUNG TÂM PHỤC VỤ" over "HÀNH CHÍNH CÔNG" is one entry. */
+	char *name = join(lines, first, k), *fixed = gazetteer_repair_line(g, name, NULL);
+	free(name);
+	fieldset_put(fs, F_ISSUER, fixed, lines_conf(lines, first, k));
 }
 
 /* ---- type and subject --------------------------------------------------- */
@@ -368,7 +372,7 @@ void doc_header(const struct gazetteer *g, const struct page_lines *pl, time_t n
 		put_number(&h, fs);
 	if (h.date != NULL)
 		put_date(g, &h, now, fs);
-	put_issuer(&h, fs);
+	put_issuer(g, &h, fs);
 	put_type_and_subject(g, &h, fs);
 	repair_symbol(g, fs);
 	if (fs->value[F_TYPE] == NULL && h.number != NULL)
@@ -476,6 +480,14 @@ void doc_signer(const struct gazetteer *g, const struct page_lines *pl, struct f
 	if (role == pl->n)
 		return;
 	const struct segment *r = &pl->seg[role];
+	const char *a = authority_of(r->folded);
+	/* "KT. CHỦ TỊCH" heads a deputy's block: the role is the line under it,
+	 * which OCR did not give. */
+	if (a != NULL && strcmp(a, "KT.") == 0) {
+		fieldset_put(fs, F_AUTHORITY, xstrdup(a), seg_conf(r));
+		fieldset_flag(fs, F_SIGNER_ROLE, "the deputy's role under \"KT.\" was not read");
+		return;
+	}
 	fieldset_put(fs, F_SIGNER_ROLE, xstrdup(canon), seg_conf(r) * (dist ? 0.9 : 1));
 	for (size_t i = role + 1; i-- > 0 && r->y0 - pl->seg[i].y1 < 3 * pl->line_h;) {
 		const char *a = authority_of(pl->seg[i].folded);

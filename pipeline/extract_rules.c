@@ -330,8 +330,54 @@ static char *wrapped(const struct kind *k, const struct page_lines *pl, size_t i
 	return b.data;
 }
 
-static void put_value(const struct kind *k, const struct page_lines *pl, size_t i,
-    const struct label *l, time_t now, struct fieldset *fs)
+/* The one procedure whose folded name starts with `what`, or the one equal to it. */
+static const char *procedure_starting(const struct rules *r, const char *what)
+{
+	const char *found = NULL;
+	size_t n = strlen(what);
+	for (size_t i = 0; i < r->nprocedures; i++) {
+		if (strcmp(r->procedures_folded[i], what) == 0)
+			return r->procedures[i];
+		if (strncmp(r->procedures_folded[i], what, n) == 0) {
+			if (found != NULL)
+				return NULL;
+			found = r->procedures[i];
+		}
+	}
+	return found;
+}
+
+/* The procedure of the list that `text` names: all of it, or its start when
+ * the line was cut, or it followed by more. NULL when none or several fit. */
+static const char *procedure_named(const struct rules *r, const char *text)
+{
+	char *f = match_fold(text);
+	const char *found = f != NULL && strchr(f, ' ') != NULL ? procedure_starting(r, f) : NULL;
+	for (size_t i = 0; f != NULL && found == NULL && i < r->nprocedures; i++)
+		if (starts_with_words(f, r->procedures_folded[i]))
+			found = r->procedures[i];
+	free(f);
+	return found;
+}
+
+static void put_procedure(const struct rules *r, const struct kind *k,
+    const struct page_lines *pl, size_t i, const char *v, struct fieldset *fs)
+{
+	double c;
+	char *val = wrapped(k, pl, i, v, &c);
+	const char *named = procedure_named(r, val);
+	if (named != NULL) {
+		fieldset_put(fs, F_PROCEDURE, xstrdup(named), c);
+		free(val);
+	} else if (val[0] != '\0') {
+		fieldset_put(fs, F_PROCEDURE, val, c < 0.85 ? c : 0.85);
+	} else {
+		free(val);
+	}
+}
+
+static void put_value(const struct rules *r, const struct kind *k, const struct page_lines *pl,
+    size_t i, const struct label *l, time_t now, struct fieldset *fs)
 {
 	const struct segment *s = &pl->seg[i];
 	const char *v = after_label(s->text, l->folded);
@@ -352,6 +398,9 @@ static void put_value(const struct kind *k, const struct page_lines *pl, size_t 
 	case F_ADDRESS:
 		val = wrapped(k, pl, i, v, &c);
 		break;
+	case F_PROCEDURE:
+		put_procedure(r, k, pl, i, v, fs);
+		return;
 	default:
 		val = xstrdup(v);
 		break;
@@ -372,29 +421,12 @@ void rules_fields(const struct rules *r, const char *kind, const struct page_lin
 		for (size_t j = 0; j < k->nlabels; j++)
 			if (starts_with_words(skip_numbering(pl->seg[i].folded), k->labels[j].folded) &&
 			    fs->value[k->labels[j].field] == NULL) {
-				put_value(k, pl, i, &k->labels[j], now, fs);
+				put_value(r, k, pl, i, &k->labels[j], now, fs);
 				break;
 			}
 }
 
 /* ---- a form's procedure, from its title ------------------------------------ */
-
-/* The one procedure whose folded name starts with `what`, or the one equal to it. */
-static const char *procedure_starting(const struct rules *r, const char *what)
-{
-	const char *found = NULL;
-	size_t n = strlen(what);
-	for (size_t i = 0; i < r->nprocedures; i++) {
-		if (strcmp(r->procedures_folded[i], what) == 0)
-			return r->procedures[i];
-		if (strncmp(r->procedures_folded[i], what, n) == 0) {
-			if (found != NULL)
-				return NULL;
-			found = r->procedures[i];
-		}
-	}
-	return found;
-}
 
 const char *rules_procedure(const struct rules *r, const char *kind, const char *title)
 {
