@@ -269,6 +269,17 @@ def main():
     print("review: the truth flags %d of %d files, sohoa flagged %d; precision %s, recall %s"
           % (review["truth"], len(files), review["given"], pct(review["precision"]),
              pct(review["recall"])))
+    # The truth flags only what must be flagged (a bad MST, a QR typo); sohoa also flags
+    # what it doubts. A flag is justified when some field of the file is wrong or missing.
+    def has_miss(f):
+        return any(norm(v["given"]) != norm(v["truth"]) for p in f["parts"]
+                   for v in p["values"].values())
+    flagged = [f for f in files if f["review_given"]]
+    review["justified"] = sum(1 for f in flagged if f["review_truth"] or has_miss(f))
+    review["missed_doubt"] = sum(1 for f in files if not f["review_given"] and has_miss(f))
+    print("        %d of the %d flagged files have a field wrong or missing, or must be flagged;"
+          " %d files with a field wrong or missing were not flagged"
+          % (review["justified"], len(flagged), review["missed_doubt"]))
 
     # calibration: every non-null value sohoa gave, by its confidence
     given = [v for p in parts + extra for v in p["values"].values() if v["given"] is not None]

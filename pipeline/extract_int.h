@@ -49,7 +49,7 @@ char *text_upper(const char *s);
 /* Levenshtein distance over code points (not bytes). */
 size_t text_distance(const char *a, const char *b);
 
-/* ---- gazetteers (extract_gazetteer.c) and OCR repair (extract_repair.c) ---------------------- */
+/* ---- gazetteers (extract_gazetteer.c), OCR repair (extract_repair.c) - */
 
 /* The lists of <data>/gazetteer/, one entry per line, '#' comments. */
 enum gz_list {
