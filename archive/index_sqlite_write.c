@@ -452,6 +452,30 @@ int isq_fts_row(struct idx *h, int64_t rowid, json_t *result, int del, struct er
 	return rc;
 }
 
+/*
+ * The later parts of a dossier's scan (the documents after its receipt) have
+ * result codes of their own, handed out from the dossier's counter as the
+ * top-level one is and written into obj's parts[]. Only the top-level code
+ * is linked: the index links a result to a dossier once.
+ */
+static int part_codes(struct idx *h, const struct intake *in, json_t *obj, struct err *e)
+{
+	json_t *p;
+	size_t i;
+	json_array_foreach(json_object_get(obj, "parts"), i, p) {
+		char *code = NULL;
+		int64_t n = 0;
+		if (i == 0)
+			continue;
+		if (code_take(h, in, json_string_value(json_object_get(p, "result_code")), &n,
+			&code, e) < 0)
+			return -1;
+		json_object_set_new(p, "result_code", json_string(code));
+		free(code);
+	}
+	return 0;
+}
+
 /* A result not filed before, perhaps the same document as one that was. */
 static int commit_new(struct idx *h, const struct index_commit *c, const struct intake *in,
     struct index_outcome *out, struct err *e)
@@ -466,6 +490,8 @@ static int commit_new(struct idx *h, const struct index_commit *c, const struct 
 		"result_code")), &n, &code, e) < 0)
 		goto out;
 	json_object_set_new(obj, "result_code", code != NULL ? json_string(code) : json_null());
+	if (code != NULL && part_codes(h, in, obj, e) < 0)
+		goto out;
 	json_object_set_new(obj, "reused", json_boolean(reuse_of != NULL));
 	if (reuse_of != NULL)
 		json_object_set_new(obj, "reuse_of", json_string(reuse_of));

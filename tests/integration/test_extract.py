@@ -148,8 +148,12 @@ def a_dossier_gets_its_result_code_and_the_xml_names_it():
         assert sohoa("-c", conf, "get", r["id"], "--xml", "-o", xml)[0] == 0
         text = open(xml, encoding="utf-8").read()
         assert "<ResultCode>%s-KQ1</ResultCode>" % dossier in text
+        # The decision after the receipt has a result code of its own, under the same scan.
+        assert r["parts"][1]["result_code"] == dossier + "-KQ2", r["parts"]
         code, out, _ = sohoa("-c", conf, "show", "--json", dossier + "-KQ1")
-        assert code == 0 and json.loads(out)["id"] == r["id"]
+        assert code == 0 and json.loads(out)["id"] == r["id"], out
+        code, out, _ = sohoa("-c", conf, "search", "--json", "--dossier", dossier)
+        assert code == 0 and len(out.splitlines()) == 1, out
 
 
 @test
