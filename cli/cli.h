@@ -35,6 +35,8 @@ int cli_open_archive(struct cli_global *g, struct sohoa_config *cfg, struct arch
 /* Takes the search filter at argv[*i] (moving *i past its value): 1 taken,
  * 0 not a filter, -1 bad value (already reported). */
 int cli_take_filter(int argc, char **argv, int *i, struct archive_query *q);
+/* --limit's value: 1..10000, else a line on stderr and -1. */
+int cli_parse_limit(const char *v, unsigned *limit);
 void cli_print_json(json_t *v, int compact);
 
 int cmd_version(void);

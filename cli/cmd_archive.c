@@ -72,7 +72,7 @@ static const struct option_spec {
 	{ "--text", offsetof(struct archive_query, text) },
 };
 
-static int parse_limit(const char *v, unsigned *limit)
+int cli_parse_limit(const char *v, unsigned *limit)
 {
 	char *end;
 	unsigned long n = strtoul(v, &end, 10);
@@ -81,7 +81,7 @@ static int parse_limit(const char *v, unsigned *limit)
 		return -1;
 	}
 	*limit = (unsigned)n;
-	return 1;
+	return 0;
 }
 
 /* Takes one filter at argv[*i]; 1 taken, 0 not a filter, -1 bad value. */
@@ -105,7 +105,7 @@ int cli_take_filter(int argc, char **argv, int *i, struct archive_query *q)
 	}
 	const char *v = argv[++*i];
 	if (slot == NULL)
-		return parse_limit(v, &q->limit);
+		return cli_parse_limit(v, &q->limit) < 0 ? -1 : 1;
 	*slot = v;
 	return 1;
 }

@@ -36,18 +36,6 @@ static int usage(const char *why, const char *what)
 	return -1;
 }
 
-static int parse_limit(const char *v, unsigned *limit)
-{
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || n == 0 || n > 10000) {
-		fprintf(stderr, "sohoa review: --limit takes a number from 1 to 10000, not '%s'\n", v);
-		return -1;
-	}
-	*limit = (unsigned)n;
-	return 0;
-}
-
 /* Trims ASCII white space in place; "" and "null" clear the field (NULL). */
 static const char *edit_value(char *v)
 {
@@ -95,7 +83,7 @@ static int parse_review(int argc, char **argv, struct review_args *ra)
 			ra->by = argv[++i];
 		} else if (strcmp(a, "--limit") == 0 && has_value) {
 			listing_only = 1;
-			if (parse_limit(argv[++i], &ra->limit) < 0)
+			if (cli_parse_limit(argv[++i], &ra->limit) < 0)
 				return -1;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			return usage("unknown option or missing value: ", a);
