@@ -222,25 +222,9 @@ static size_t split_parts(const struct extractor *x, const struct page_lines *li
 static void last_date_line(const struct extractor *x, const struct page_lines *pl,
     time_t now, struct fieldset *fs)
 {
-	char iso[11];
-	for (size_t i = pl->n; i-- > 0;) {
-		const struct segment *s = &pl->seg[i];
-		if (find_vn_date(s->text, now, iso, NULL) < 0)
-			continue;
-		double c = (s->conf_min + s->conf_mean) / 2;
-		fieldset_put(fs, F_DATE, xstrdup(iso), c);
-		const char *comma = strchr(s->text, ',');
-		if (comma != NULL && comma > s->text) {
-			char *place = xstrdup(s->text);
-			place[comma - s->text] = '\0';
-			size_t dist;
-			const char *canon = gazetteer_match(x->g, GZ_PROVINCE, place, &dist, NULL);
-			fieldset_put(fs, F_PLACE, canon && dist == 0 ? xstrdup(canon) : place, c);
-			if (canon && dist == 0)
-				free(place);
-		}
-		return;
-	}
+	for (size_t i = pl->n; i-- > 0;)
+		if (doc_place_date(x->g, &pl->seg[i], now, fs) == 0)
+			return;
 }
 
 /* "TỜ KHAI DANG KY THUE" naming "Đăng ký thuế": its end written as the list does. */

@@ -173,19 +173,20 @@ static int ascii_only(const char *s)
 	return 1;
 }
 
-static void put_date(const struct gazetteer *g, struct header *h, time_t now,
+int doc_place_date(const struct gazetteer *g, const struct segment *s, time_t now,
     struct fieldset *fs)
 {
 	char iso[11];
-	if (find_vn_date(h->date->text, now, iso, NULL) < 0)
-		return;
-	double c = seg_conf(h->date);
+	if (find_vn_date(s->text, now, iso, NULL) < 0)
+		return -1;
+	double c = seg_conf(s);
 	fieldset_put(fs, F_DATE, xstrdup(iso), c);
 	int known = 0;
-	char *place = place_of(g, h->date->text, &known);
+	char *place = place_of(g, s->text, &known);
 	if (place != NULL)
 		fieldset_put(fs, F_PLACE, place, known ? c : ascii_only(place) ? c * 0.6 :
 		    c < UNCHECKED_MAX ? c : UNCHECKED_MAX);
+	return 0;
 }
 
 /* ---- issuer and parent ------------------------------------------------ */
@@ -371,7 +372,7 @@ void doc_header(const struct gazetteer *g, const struct page_lines *pl, time_t n
 	if (h.number != NULL)
 		put_number(&h, fs);
 	if (h.date != NULL)
-		put_date(g, &h, now, fs);
+		doc_place_date(g, h.date, now, fs);
 	put_issuer(g, &h, fs);
 	put_type_and_subject(g, &h, fs);
 	repair_symbol(g, fs);

@@ -156,6 +156,10 @@ void doc_header(const struct gazetteer *g, const struct page_lines *pl, time_t n
     struct fieldset *fs);
 /* The signer block (role, name, authority prefix) of a part's last page. */
 void doc_signer(const struct gazetteer *g, const struct page_lines *pl, struct fieldset *fs);
+/* "Kon Tum, ngày 29 tháng 01 năm 2024" in s: date, and place (the province as
+ * the gazetteer writes it, else as read, less sure). -1 when s has no date. */
+int doc_place_date(const struct gazetteer *g, const struct segment *s, time_t now,
+    struct fieldset *fs);
 /* "ngày 17 tháng 3 năm 2021" anywhere in text (OCR'd, diacritics or not):
  * 0 and the date as "2021-03-17" in iso[11] when found and valid. */
 int find_vn_date(const char *text, time_t now, char iso[11], size_t *start);
