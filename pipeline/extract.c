@@ -15,8 +15,7 @@
 #define SURE 0.7
 /* Long free text is rarely right to the letter: never vouched for above this. */
 #define FREE_TEXT_MAX 0.85
-/* A name below the provinces' (a district, a commune) no list can confirm. */
-#define UNCHECKED_MAX 0.89
+
 
 struct extractor {
 	struct gazetteer *g;

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A name below the provinces' (a district, a commune) no list can confirm. */
-#define UNCHECKED_MAX 0.89
 
 /* Confidence of a value whose words OCR was sure of, before other checks. */
 static double seg_conf(const struct segment *s)

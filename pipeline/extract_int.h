@@ -126,6 +126,10 @@ int segment_centred_short(const struct page_lines *pl, const struct segment *s);
 
 /* ---- what is extracted, field by field (extract.c) --------------------- */
 
+/* The highest confidence of a name below the provinces' (a district, a
+ * commune): no list confirms it, and OCR misreads one mark in ten. */
+#define UNCHECKED_MAX 0.89
+
 enum field {
 	F_TYPE, F_NUMBER, F_ISSUER, F_ISSUER_PARENT, F_PLACE, F_DATE, F_SUBJECT, F_SIGNER,
 	F_SIGNER_ROLE, F_AUTHORITY, F_DOSSIER_CODE, F_CITIZEN_ID, F_TAX_CODE, F_APPLICANT,
