@@ -265,7 +265,9 @@ static const char *after_label(const char *text, const char *label)
 		for (int w = 0; w < words && p; w++)
 			if ((p = strchr(p, ' ')) != NULL)
 				p++;
-		colon = p ? p - 1 : text + strlen(text);
+		if (p == NULL)
+			return text + strlen(text); /* the label and nothing after it */
+		colon = p - 1;
 	}
 	colon++;
 	while (*colon == ' ')
