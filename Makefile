@@ -116,7 +116,7 @@ install: bin/sohoa
 	install -m 0755 bin/sohoa $(DESTDIR)$(PREFIX)/bin/sohoa
 	install -m 0644 config/sohoa.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/sohoa/
 	install -d $(DESTDIR)$(PREFIX)/share/sohoa/gazetteer
-	install -m 0644 config/kinds.rules $(DESTDIR)$(PREFIX)/share/sohoa/
+	install -m 0644 config/kinds.rules config/procedures.txt $(DESTDIR)$(PREFIX)/share/sohoa/
 	install -m 0644 config/gazetteer/*.txt $(DESTDIR)$(PREFIX)/share/sohoa/gazetteer/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 packaging/sohoa.service $(DESTDIR)$(PREFIX)/lib/systemd/system/sohoa.service
