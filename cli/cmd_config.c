@@ -17,10 +17,13 @@ int cmd_config(int argc, char **argv, struct cli_global *g)
 	if (cli_load_config(g, 1, &cfg) < 0)
 		goto out;
 	struct err e = { 0 };
-	if (ocr_languages_available(cfg.languages, cfg.tessdata_dir, &e) < 0) {
+	struct extractor *x = NULL;
+	if (ocr_languages_available(cfg.languages, cfg.tessdata_dir, &e) < 0 ||
+	    extractor_new(cfg.extract_data, &x, &e) < 0) {
 		fprintf(stderr, "%s: %s\n", cfg.file, e.msg);
 		goto out;
 	}
+	extractor_free(x);
 	printf("configuration OK\n");
 	rc = EXIT_OK;
 out:

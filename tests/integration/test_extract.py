@@ -179,5 +179,18 @@ def a_new_kind_needs_only_the_rules_file():
         assert code == 2 and "kinds.rules" in err and "colour" in err, (code, err)
 
 
+@test
+def config_check_names_missing_extraction_data():
+    with tempfile.TemporaryDirectory() as tmp:
+        home = os.path.join(tmp, "s")
+        assert sohoa("init", home)[0] == 0
+        conf = os.path.join(home, "sohoa.conf")
+        assert sohoa("-c", conf, "config", "check")[0] == 0
+        with open(conf, "a", encoding="utf-8") as fh:
+            fh.write("\n[extract]\ndata = %s\n" % tmp)
+        code, _, err = sohoa("-c", conf, "config", "check")
+        assert code == 2 and "provinces.txt" in err, (code, err)
+
+
 if __name__ == "__main__":
     main()
