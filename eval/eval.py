@@ -203,6 +203,15 @@ def goals(total, by_dpi):
     return out
 
 
+def print_goals(gl, width):
+    """The goals table: goal, target, measured, verdict (eval.py and fields.py)."""
+    print()
+    print("%-*s %8s %9s" % (width, "goal", "target", "measured"))
+    for g in gl:
+        verdict = "n/a" if g["met"] is None else ("met" if g["met"] else "missed")
+        print("%-*s %8s %9s  %s" % (width, g["goal"], g["target"], g["shown"], verdict))
+
+
 def skew_sign_note(files):
     """A hint when sohoa's skew looks like the opposite sign convention."""
     pairs = [(p["skew_measured"], p["skew_truth"]) for f in files for p in f["page"]
@@ -277,11 +286,7 @@ def main():
     print(row("all", total))
 
     gl = goals(total, by_dpi)
-    print()
-    print("%-28s %8s %9s" % ("goal", "target", "measured"))
-    for g in gl:
-        verdict = "n/a" if g["met"] is None else ("met" if g["met"] else "missed")
-        print("%-28s %8s %9s  %s" % (g["goal"], g["target"], g["shown"], verdict))
+    print_goals(gl, 28)
 
     notes = []
     for f in files:

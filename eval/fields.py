@@ -24,7 +24,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from eval import run_sohoa, shown  # noqa: E402  (eval/eval.py: one sohoa run, path display)
+from eval import print_goals, run_sohoa, shown  # noqa: E402  (eval/eval.py: shared parts)
 
 FIELDS = ("type", "number", "issuer", "issuer_parent", "place", "date", "subject", "signer",
           "signer_role", "dossier_code", "citizen_id", "tax_code", "applicant", "procedure",
@@ -307,11 +307,7 @@ def main():
           {"goal": "extraction / OCR time", "target": "< %.0f%%" % (100 * EXTRACT_GOAL),
            "value": ext_share, "shown": pct(ext_share),
            "met": None if ext_share is None else ext_share < EXTRACT_GOAL}]
-    print()
-    print("%-34s %8s %9s" % ("goal", "target", "measured"))
-    for g in gl:
-        verdict = "n/a" if g["met"] is None else ("met" if g["met"] else "missed")
-        print("%-34s %8s %9s  %s" % (g["goal"], g["target"], g["shown"], verdict))
+    print_goals(gl, 34)
 
     notes = []
     for f in files:
