@@ -4,7 +4,8 @@ DESTDIR  ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 PKGS      = tesseract lept libtiff-4 openssl jansson inih libutf8proc sqlite3 xmlsec1-openssl \
-            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd poppler-glib cairo zbar
+            libqpdf harfbuzz harfbuzz-subset lcms2 libcurl libsystemd poppler-glib cairo zbar \
+            libmicrohttpd gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -17,12 +18,14 @@ ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 .DEFAULT_GOAL := all
 
-MODULES   = common config pipeline signer watchers archive daemon
+MODULES   = common config pipeline signer watchers archive api daemon
 LIB_SRC   = $(wildcard $(addsuffix /*.c,$(MODULES)))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
 HEADERS   = $(wildcard */*.h tests/unit/*.h)
+# The web page is assembled into api/web.c (.incbin).
+WEB_FILES = $(wildcard api/web/*)
 
 # Two build flavours share the rules: build/release and build/asan.
 define flavour
@@ -46,6 +49,7 @@ build/$(1)/tools/%: tests/tools/%.c build/$(1)/libsohoa.a $$(HEADERS)
 	@echo "  LD ($(1)) $$@"
 	$$(Q)$$(CC) $$(CFLAGS_BASE) $(2) $$< build/$(1)/libsohoa.a $$(PKG_LIBS) -o $$@
 endef
+build/release/api/web.o build/asan/api/web.o: $(WEB_FILES)
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
 
@@ -83,6 +87,7 @@ bench: deps
 	@$(PYTHON) bench/signing.py build/release/tools
 	@$(PYTHON) bench/daemon.py bin/sohoa
 	@sh bench/archive.sh build/release/tools
+	@$(PYTHON) bench/api.py bin/sohoa
 
 samples:
 	@sh scripts/install-deps.sh samples

@@ -201,6 +201,11 @@ int archive_stats(struct archive *a, json_t **stats, struct err *e)
 	return a->index->stats(a->handle, stats, e);
 }
 
+int archive_audit(struct archive *a, const struct audit_entry *v, size_t n, struct err *e)
+{
+	return n == 0 ? 0 : a->index->audit_append_many(a->handle, v, n, e);
+}
+
 int archive_export_bagit(struct archive *a, const struct archive_query *q,
     const char *bag_dir, const char *actor, json_t **report, struct err *e)
 {

@@ -84,6 +84,11 @@ struct index_revision {
 	const char *detail;      /* the audit record's detail (JSON text) */
 };
 
+/* One audit record; strings borrowed. */
+struct audit_entry {
+	const char *actor, *action, *result_id, *detail;
+};
+
 struct index_outcome {
 	json_t *result;          /* the stored object as now filed; caller owns */
 	int duplicate;           /* the same original bytes were already filed */
@@ -111,6 +116,9 @@ struct index_ops {
 	    struct err *e);
 	int (*audit_append)(void *handle, const char *actor, const char *action,
 	    const char *result_id, const char *detail, struct err *e);
+	/* n records in one transaction (one fsync for many reads of the API). */
+	int (*audit_append_many)(void *handle, const struct audit_entry *v, size_t n,
+	    struct err *e);
 	/* Walks the chain; *report = {"records": n, "ok": bool, "broken_at": seq|null,
 	 * "reason": text|null}. */
 	int (*audit_verify)(void *handle, json_t **report, struct err *e);
@@ -183,6 +191,8 @@ int archive_check_fixity(struct archive *a, const char *key, json_t *checks, str
 int archive_dispose(struct archive *a, const char *key, const char *reason,
     const char *actor, struct err *e);
 int archive_stats(struct archive *a, json_t **stats, struct err *e);
+/* Appends n records to the audit chain in one transaction. */
+int archive_audit(struct archive *a, const struct audit_entry *v, size_t n, struct err *e);
 /* Writes a BagIt 1.0 bag of the matching results into `bag_dir` (must not
  * exist). *report = {"results": n, "files": n, "bytes": n}. Audited. */
 int archive_export_bagit(struct archive *a, const struct archive_query *q,

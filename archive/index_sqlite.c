@@ -716,6 +716,7 @@ const struct index_ops index_sqlite = {
 	.search = sq_search,
 	.dossier_results = sq_dossier_results,
 	.audit_append = isq_audit_append,
+	.audit_append_many = isq_audit_append_many,
 	.audit_verify = isq_audit_verify,
 	.blob_refs = sq_blob_refs,
 	.dispose = isq_dispose,

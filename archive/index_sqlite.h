@@ -66,6 +66,8 @@ int isq_commit(void *handle, const struct index_commit *c, struct index_outcome 
     struct err *e);
 int isq_audit_append(void *handle, const char *actor, const char *action,
     const char *result_id, const char *detail, struct err *e);
+int isq_audit_append_many(void *handle, const struct audit_entry *v, size_t n,
+    struct err *e);
 int isq_audit_verify(void *handle, json_t **report, struct err *e);
 int isq_dispose(void *handle, const char *key, const char *reason, const char *actor,
     struct err *e);

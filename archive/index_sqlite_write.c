@@ -664,6 +664,18 @@ int isq_audit_append(void *handle, const char *actor, const char *action,
 	return isq_tx_end(h, isq_audit_add(h, actor, action, result_id, detail, e), e);
 }
 
+int isq_audit_append_many(void *handle, const struct audit_entry *v, size_t n,
+    struct err *e)
+{
+	struct idx *h = handle;
+	int rc = 0;
+	if (isq_tx_begin(h, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = isq_audit_add(h, v[i].actor, v[i].action, v[i].result_id, v[i].detail, e);
+	return isq_tx_end(h, rc, e);
+}
+
 int isq_audit_verify(void *handle, json_t **report, struct err *e)
 {
 	struct idx *h = handle;

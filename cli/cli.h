@@ -55,5 +55,7 @@ int cmd_verify(int argc, char **argv, struct cli_global *g);
 int cmd_run(int argc, char **argv, struct cli_global *g);
 int cmd_status(int argc, char **argv, struct cli_global *g);
 int cmd_worker(int argc, char **argv, struct cli_global *g);
+int cmd_serve(int argc, char **argv, struct cli_global *g);
+int cmd_token(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -80,6 +80,52 @@ static void print_workers(json_t *workers)
 	}
 }
 
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static long long num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void print_webhook(json_t *w)
+{
+	if (!json_is_object(w))
+		return;
+	printf("webhook: %lld pending, %lld delivered, %lld failed attempt(s) since start\n",
+	    num(w, "pending"), num(w, "delivered"), num(w, "failed_attempts"));
+	if (str(w, "oldest_pending") != NULL)
+		printf("  oldest pending since %s, next attempt %s\n", str(w, "oldest_pending"),
+		    str(w, "next_attempt") ?: "?");
+	if (str(w, "last_error") != NULL)
+		printf("  last error: %s\n", str(w, "last_error"));
+}
+
+/* "2026-11-22 09:15:00  archived     quay-1  scan.pgm  <code or id>, for review" */
+static void print_recent(json_t *recent)
+{
+	size_t n = json_array_size(recent), shown = n < 10 ? n : 10;
+	if (n == 0)
+		return;
+	printf("recent scans (%zu of %zu):\n", shown, n);
+	for (size_t i = 0; i < shown; i++) {
+		json_t *r = json_array_get(recent, i);
+		const char *at = str(r, "at") ?: "", *src = str(r, "source") ?: "";
+		const char *slash = strrchr(src, '/');
+		const char *code = str(r, "result_code"), *id = str(r, "result_id");
+		printf("  %.10s %.8s  %-11s  %s  %s", at, strlen(at) > 11 ? at + 11 : "",
+		    str(r, "state") ?: "?", str(r, "watch") ?: "?", slash ? slash + 1 : src);
+		if (code != NULL || id != NULL)
+			printf("  %.*s%s", code ? 64 : 12, code ? code : id,
+			    json_is_true(json_object_get(r, "review")) ? ", for review" : "");
+		else if (str(r, "reason") != NULL)
+			printf("  %s", str(r, "reason"));
+		putchar('\n');
+	}
+}
+
 static void print_status(json_t *st)
 {
 	json_t *t = json_object_get(st, "totals"), *v;
@@ -109,6 +155,8 @@ static void print_status(json_t *st)
 	    (long long)json_integer_value(json_object_get(t, "duplicates")),
 	    (long long)json_integer_value(json_object_get(t, "quarantined")),
 	    (long long)json_integer_value(json_object_get(t, "retried")));
+	print_webhook(json_object_get(st, "webhook"));
+	print_recent(json_object_get(st, "recent"));
 }
 
 int cmd_status(int argc, char **argv, struct cli_global *g)

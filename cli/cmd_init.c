@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include "api/api.h"
 #include "signer/signer.h"
 
 #define DEFAULT_AGENCY "Ủy ban nhân dân tỉnh Kon Tum"
@@ -35,6 +36,12 @@ static const char conf_template[] =
     "pin_file = keys/signer.pin\n"
     "ca = keys/ca.pem\n"
     "trust = keys/ca.pem\n"
+    "\n"
+    "[api]\n"
+    "listen = 127.0.0.1:8443\n"
+    "certificate = keys/api.pem\n"
+    "key = keys/api.key\n"
+    "tokens = keys/api-tokens\n"
     "\n"
     "[watch quay-1]\n"
     "path = inbox\n"
@@ -99,6 +106,32 @@ static int make_keys(const char *dir, const char *agency, int ec, struct err *e)
 	return rc;
 }
 
+/* The API's TLS certificate and two tokens, each in its own 0600 file. */
+static int make_api_access(const char *dir, struct err *e)
+{
+	static const struct { const char *name, *file; enum api_scope scope; } made[] = {
+		{ "demo-read", "api-token", SCOPE_READ },
+		{ "demo-admin", "admin-token", SCOPE_ADMIN },
+	};
+	char *keys = xasprintf("%s/keys", dir);
+	char *tokens = xasprintf("%s/api-tokens", keys);
+	int rc = devpki_tls_server(keys, e);
+	for (size_t i = 0; rc == 0 && i < sizeof(made) / sizeof(made[0]); i++) {
+		char *token = NULL, *path = xasprintf("%s/%s", keys, made[i].file);
+		rc = api_token_add(tokens, made[i].name, made[i].scope, &token, e);
+		if (rc == 0) {
+			char *line = xasprintf("%s\n", token);
+			rc = file_write_atomic(path, line, strlen(line), 0600, e);
+			free(line);
+		}
+		free(token);
+		free(path);
+	}
+	free(tokens);
+	free(keys);
+	return rc;
+}
+
 static int write_config(const char *dir, const char *agency, struct err *e)
 {
 	char *path = xasprintf("%s/sohoa.conf", dir);
@@ -136,7 +169,8 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	}
 	struct err e = { 0 };
 	if (dir_is_free(dir, &e) < 0 || make_layout(dir, &e) < 0 ||
-	    make_keys(dir, agency, ec, &e) < 0 || write_config(dir, agency, &e) < 0) {
+	    make_keys(dir, agency, ec, &e) < 0 || make_api_access(dir, &e) < 0 ||
+	    write_config(dir, agency, &e) < 0) {
 		fprintf(stderr, "sohoa init: %s\n", e.msg);
 		return EXIT_USAGE;
 	}
@@ -150,6 +184,10 @@ int cmd_init(int argc, char **argv, struct cli_global *g)
 	    "               signer.p12 + signer.pin (%s signer key and certificate).\n"
 	    "               Results are signed with them; replace them with the agency's\n"
 	    "               own (a PKCS#12 file or a PKCS#11 token) before real use.\n"
+	    "               api.pem + api.key: the API's TLS certificate (from that CA);\n"
+	    "               api-token (scope read), admin-token (scope admin), api-tokens\n"
+	    "               (their hashes; add more with sohoa token add).\n"
+	    "  API          https://127.0.0.1:8443/ once sohoa run is started\n"
 	    "next: sohoa -c %s/sohoa.conf config check\n"
 	    "      sohoa -c %s/sohoa.conf process SCAN.tif\n",
 	    dir, agency, ec ? "EC P-256" : "RSA-3072", dir, dir);

@@ -12,6 +12,7 @@
 
 #include <libxml/parser.h>
 
+#include "api/api.h"
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
 #include "signer/signer.h"
@@ -257,152 +258,7 @@ out:
 	return rc;
 }
 
-/* ---- re-issuing the XML e-result ------------------------------------------ */
-
-struct reissue {
-	struct signer_config sc;   /* points into cfg */
-	struct signer *signer;
-	struct package_info info;  /* its strings point into cfg, the args or `kept` */
-	char *kept[6];             /* what the previous XML said; owned */
-};
-
-static void reissue_clear(struct reissue *r)
-{
-	signer_close(r->signer);
-	for (size_t i = 0; i < sizeof(r->kept) / sizeof(r->kept[0]); i++)
-		free(r->kept[i]);
-}
-
-static xmlNodePtr child(xmlNodePtr parent, const char *name)
-{
-	for (xmlNodePtr c = parent != NULL ? parent->children : NULL; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && c->ns != NULL &&
-		    strcmp((const char *)c->ns->href, ERESULT_NS) == 0 &&
-		    strcmp((const char *)c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-/* The text of parent/name, kept in r->kept[slot]; NULL when absent. */
-static const char *keep_text(struct reissue *r, size_t slot, xmlNodePtr parent,
-    const char *name)
-{
-	xmlNodePtr n = child(parent, name);
-	xmlChar *t = n != NULL ? xmlNodeGetContent(n) : NULL;
-	if (t == NULL)
-		return NULL;
-	r->kept[slot] = xstrdup((const char *)t);
-	xmlFree(t);
-	return r->kept[slot];
-}
-
-/*
- * Who digitised the scan, at which counter, for which agency and procedure:
- * the re-issued XML says what the first one said. Only the signing time, the
- * fields and the review flag change.
- */
-static void keep_digitisation(struct reissue *r, const char *previous_xml)
-{
-	xmlDocPtr doc = previous_xml == NULL ? NULL : xmlReadFile(previous_xml, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
-	xmlNodePtr dig = child(root, "Digitisation");
-	if (dig == NULL) {
-		log_warnx("the previous XML e-result cannot be read; the new one names the "
-		    "reviewer as operator and the configured agency");
-		xmlFreeDoc(doc);
-		return;
-	}
-	struct package_info *in = &r->info;
-	const char *v;
-	if ((v = keep_text(r, 0, dig, "Operator")) != NULL)
-		in->operator_name = v;
-	if ((v = keep_text(r, 1, dig, "AgencyName")) != NULL)
-		in->agency_name = v;
-	if ((v = keep_text(r, 2, dig, "CopyForm")) != NULL)
-		in->copy_form = v;
-	in->agency_code = keep_text(r, 3, dig, "AgencyCode");
-	in->counter = keep_text(r, 4, dig, "Counter");
-	in->procedure = keep_text(r, 5, child(root, "Procedure"), "Code");
-	xmlFreeDoc(doc);
-}
-
-/* Opens the [signer] key as `sohoa process` does; returns an exit code. */
-static int reissue_open(struct reissue *r, const struct sohoa_config *cfg, const char *by)
-{
-	struct err e = { 0 };
-	if (cfg->signer_pkcs12 == NULL && cfg->signer_pkcs11_uri == NULL) {
-		fprintf(stderr, "sohoa review: no signing key in %s ([signer] pkcs12 or pkcs11_uri):"
-		    " the corrected XML e-result cannot be signed\n", cfg->file);
-		return EXIT_USAGE;
-	}
-	signer_config_from_cfg(cfg, &r->sc);
-	if (signer_xml_init(&e) < 0 || signer_open(&r->sc, &r->signer, &e) < 0) {
-		fprintf(stderr, "sohoa review: %s\n", e.msg);
-		return e.temporary ? EXIT_TEMPORARY : EXIT_USAGE;
-	}
-	r->info = (struct package_info){
-		.copy_form = "SAO Y",
-		.agency_name = cfg->agency_name,
-		.agency_code = cfg->agency_code,
-		.operator_name = by,
-	};
-	return EXIT_OK;
-}
-
-/* The signed PDF's blob name is its sha256: the new XML names the same PDF. */
-static const char *pdf_sha(json_t *result)
-{
-	const char *rel = json_string_value(json_object_get(json_object_get(result, "files"),
-	    "pdf"));
-	const char *slash = rel != NULL ? strrchr(rel, '/') : NULL;
-	return slash != NULL && strlen(slash + 1) == 64 ? slash + 1 : NULL;
-}
-
-/* The XML e-result of `draft`, signed, as bytes (no re-formatting after signing). */
-static int reissue_sign(struct reissue *r, json_t *draft, struct buf *xml, struct err *e)
-{
-	xmlDocPtr doc = NULL;
-	xmlChar *mem = NULL;
-	int len = 0, rc = -1;
-	r->info.signing_time = time(NULL);
-	if (eresult_build(draft, &r->info, pdf_sha(draft), &doc, e) < 0)
-		goto out;
-	if (xmldsig_sign(r->signer, doc, e) < 0) {
-		err_prefix(e, "XML signature");
-		goto out;
-	}
-	xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
-	if (mem == NULL)
-		fatalx("out of memory");
-	buf_append(xml, mem, (size_t)len);
-	rc = 0;
-out:
-	xmlFree(mem);
-	xmlFreeDoc(doc);
-	return rc;
-}
-
 /* ---- one correction ----------------------------------------------------------- */
-
-/* The result to correct, by any key `show` takes; returns an exit code. */
-static int find_result(struct archive *a, const char *key, json_t **res)
-{
-	struct err e = { 0 };
-	if (archive_get(a, key, res, &e) < 0) {
-		fprintf(stderr, "sohoa review: %s\n", e.msg);
-		return EXIT_TEMPORARY;
-	}
-	if (*res == NULL) {
-		fprintf(stderr, "sohoa review: no result '%s' in the archive\n", key);
-		return EXIT_NEGATIVE;
-	}
-	if (json_is_true(json_object_get(*res, "disposed"))) {
-		fprintf(stderr, "sohoa review: result '%s' is disposed; it is not corrected\n", key);
-		return EXIT_NEGATIVE;
-	}
-	return EXIT_OK;
-}
 
 static void print_outcome(json_t *res, int json)
 {
@@ -415,45 +271,36 @@ static void print_outcome(json_t *res, int json)
 	    (long long)json_integer_value(json_object_get(res, "version")));
 }
 
-static int correct(struct archive *a, const struct sohoa_config *cfg, json_t *found,
+/* The result to show, by any key `show` takes; returns an exit code. */
+static int find_result(struct archive *a, const char *key, json_t **res)
+{
+	struct err e = { 0 };
+	if (archive_get(a, key, res, &e) < 0) {
+		fprintf(stderr, "sohoa review: %s\n", e.msg);
+		return EXIT_TEMPORARY;
+	}
+	if (*res == NULL) {
+		fprintf(stderr, "sohoa review: no result '%s' in the archive\n", key);
+		return EXIT_NEGATIVE;
+	}
+	return EXIT_OK;
+}
+
+static int correct(struct archive *a, const struct sohoa_config *cfg,
     const struct review_args *ra, int json)
 {
-	struct reissue r = { 0 };
-	struct buf xml = { 0 };
 	struct err e = { 0 };
-	json_t *draft = NULL, *filed = NULL;
-	char *previous = NULL;
-	const char *id = json_string_value(json_object_get(found, "id"));
-	int rc = reissue_open(&r, cfg, reviewer(ra));
-	if (rc != EXIT_OK)
-		goto out;
-	rc = EXIT_TEMPORARY;
-	if (archive_revise_draft(a, id, ra->edits, ra->n, reviewer(ra), &draft, &e) < 0 ||
-	    archive_file_path(a, id, BLOB_XML, cli_actor(), &previous, &e) < 0)
-		goto out;
-	if (draft == NULL) {
-		err_set(&e, "result %s is no longer in the archive", id);
-		rc = EXIT_NEGATIVE;
-		goto out;
-	}
-	keep_digitisation(&r, previous);
-	if (reissue_sign(&r, draft, &xml, &e) < 0) {
-		rc = e.temporary ? EXIT_TEMPORARY : EXIT_NEGATIVE;
-		goto out;
-	}
-	if (archive_revise(a, draft, xml.data, xml.len, cli_actor(), &filed, &e) < 0)
-		goto out;
-	print_outcome(filed, json);
-	rc = EXIT_OK;
-out:
-	if (rc != EXIT_OK && e.msg[0] != '\0')
+	json_t *filed = NULL;
+	int status = 0;
+	if (review_apply(cfg, a, ra->id, ra->edits, ra->n, reviewer(ra), cli_actor(), &filed,
+	    &status, &e) < 0) {
 		fprintf(stderr, "sohoa review: %s\n", e.msg);
-	json_decref(draft);
+		return status == 404 ? EXIT_NEGATIVE : status == 422 ? EXIT_USAGE :
+		    status == 409 || status == 503 ? EXIT_TEMPORARY : EXIT_NEGATIVE;
+	}
+	print_outcome(filed, json);
 	json_decref(filed);
-	free(previous);
-	free(xml.data);
-	reissue_clear(&r);
-	return rc;
+	return EXIT_OK;
 }
 
 static int review_one(struct cli_global *g, const struct review_args *ra)
@@ -462,13 +309,13 @@ static int review_one(struct cli_global *g, const struct review_args *ra)
 	struct archive *a;
 	json_t *found = NULL;
 	int rc = cli_open_archive(g, &cfg, &a);
-	if (rc == EXIT_OK)
-		rc = find_result(a, ra->id, &found);
 	if (rc == EXIT_OK && ra->n > 0)
-		rc = correct(a, &cfg, found, ra, g->json);
-	else if (rc == EXIT_OK && g->json)
-		cli_print_json(found, 0);
+		rc = correct(a, &cfg, ra, g->json);
 	else if (rc == EXIT_OK)
+		rc = find_result(a, ra->id, &found);
+	if (found != NULL && g->json)
+		cli_print_json(found, 0);
+	else if (found != NULL)
 		print_review(found);
 	signer_xml_cleanup();
 	json_decref(found);

@@ -46,12 +46,12 @@ static const char usage_text[] =
     "                       every scan (foreground; SIGTERM stops, SIGHUP reloads)\n"
     "  status               what the running daemon is doing: queue, workers,\n"
     "                       folders, quarantine, totals\n"
-    "  serve                not implemented yet\n"
+    "  serve                the HTTPS API and web page alone ([api]; run starts it too)\n"
+    "  token add NAME [--scope read|review|admin]\n"
+    "                       a new API token, printed once (its hash goes to [api] tokens)\n"
     "  --version            versions of sohoa and its libraries\n"
     "\n"
     "exit codes: 0 success, 1 negative result, 2 usage or config error, 3 temporary failure\n";
-
-static const char *const planned[] = { "serve" };
 
 static const struct command {
 	const char *name;
@@ -62,6 +62,7 @@ static const struct command {
 	{ "dispose", cmd_dispose }, { "review", cmd_review }, { "export", cmd_export },
 	{ "stats", cmd_stats },
 	{ "verify", cmd_verify }, { "run", cmd_run }, { "status", cmd_status },
+	{ "serve", cmd_serve }, { "token", cmd_token },
 };
 
 int cmd_version(void)
@@ -105,12 +106,6 @@ static int dispatch(int argc, char **argv, struct cli_global *g, char **orig_arg
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++) {
-		if (strcmp(cmd, planned[i]) == 0) {
-			fprintf(stderr, "sohoa: %s: not implemented yet\n", cmd);
-			return EXIT_USAGE;
-		}
 	}
 	fprintf(stderr, "sohoa: '%s' is not a sohoa command\n\n%s", cmd, usage_text);
 	return EXIT_USAGE;

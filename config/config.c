@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <ini.h>
 
@@ -21,7 +22,7 @@
 
 enum kind {
 	K_LEVEL, K_TEXT, K_CODE, K_LANGS, K_DIR, K_SECRET, K_FILE, K_PIXELS, K_PAGES, K_MB,
-	K_P11URI, K_URL, K_SECONDS, K_WORD, K_SHARE,
+	K_P11URI, K_URL, K_SECONDS, K_WORD, K_SHARE, K_LISTEN, K_HTTPS,
 };
 
 struct key_def {
@@ -40,6 +41,7 @@ static const char *const no_yes[] = { "no", "yes", NULL };
 static const char *const originals_words[] = { "remove", "done", NULL };
 static const char *const binarise_words[] = { "none", "otsu", "sauvola", "background", NULL };
 static const char *const pdf_text_words[] = { "ocr", "keep", NULL };
+static const char *const scope_words[] = { "read", "review", "admin", NULL };
 static const struct key_def global_keys[] = {
 	G("sohoa", "log_level", K_LEVEL, log_level),
 	G("sohoa", "agency_name", K_TEXT, agency_name),
@@ -76,6 +78,21 @@ static const struct key_def global_keys[] = {
 	G("preprocess", "blank_ink", K_SHARE, pre_blank_ink_max),
 	G("preprocess", "min_dpi", K_PAGES, pre_min_dpi),
 	GW("preprocess", "pdf_text", pre_pdf_keep_text, pdf_text_words),
+	G("api", "listen", K_LISTEN, api_listen),
+	G("api", "certificate", K_FILE, api_certificate),
+	G("api", "key", K_SECRET, api_key),
+	G("api", "client_ca", K_FILE, api_client_ca),
+	GW("api", "client_scope", api_client_scope, scope_words),
+	GW("api", "plain_http", api_plain_http, no_yes),
+	G("api", "tokens", K_SECRET, api_tokens),
+	G("api", "threads", K_PAGES, api_threads),
+	G("api", "max_connections", K_PAGES, api_max_connections),
+	G("api", "timeout", K_SECONDS, api_timeout_s),
+	G("webhook", "url", K_HTTPS, webhook_url),
+	G("webhook", "secret_file", K_SECRET, webhook_secret_file),
+	G("webhook", "ca", K_FILE, webhook_ca),
+	G("webhook", "timeout", K_SECONDS, webhook_timeout_s),
+	G("webhook", "retry_max", K_SECONDS, webhook_retry_max_s),
 };
 #define W(key, kind, field) { "watch", key, kind, offsetof(struct watch_config, field), NULL }
 static const struct key_def watch_keys[] = {
@@ -165,6 +182,10 @@ void config_defaults(struct sohoa_config *c)
 	c->pre_min_dpi = 150;
 	c->pre_pdf_keep_text = 1;
 	c->max_file_bytes = 1024 * MIB;
+	c->api_max_connections = 256;
+	c->api_timeout_s = 30;
+	c->webhook_timeout_s = 10;
+	c->webhook_retry_max_s = 3600;
 }
 
 static void watch_free(struct watch_config *w)
@@ -183,7 +204,9 @@ void config_free(struct sohoa_config *c)
 		&c->quarantine_dir, &c->languages, &c->tessdata_dir, &c->extract_data, &c->signer_pkcs12,
 		&c->signer_pin_file, &c->signer_ca, &c->signer_pkcs11_uri,
 		&c->signer_pkcs11_module, &c->signer_certificate, &c->signer_trust,
-		&c->signer_tsa_url, &c->daemon_ignore,
+		&c->signer_tsa_url, &c->daemon_ignore, &c->api_listen, &c->api_certificate,
+		&c->api_key, &c->api_client_ca, &c->api_tokens, &c->webhook_url,
+		&c->webhook_secret_file, &c->webhook_ca,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
@@ -376,6 +399,18 @@ static bool apply(struct parser *ps, const struct key_def *k, void *base, const 
 	case K_URL:
 		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
 			want = "an http:// or https:// URL";
+		else
+			set_string(str_field(base, k), xstrdup(v));
+		break;
+	case K_HTTPS:
+		if (strncmp(v, "https://", 8) != 0 || v[8] == '\0')
+			want = "an https:// URL";
+		else
+			set_string(str_field(base, k), xstrdup(v));
+		break;
+	case K_LISTEN:
+		if (config_listen_parse(v, NULL, 0, NULL) < 0)
+			want = "ADDRESS:PORT, like 127.0.0.1:8443 or [::1]:8443";
 		else
 			set_string(str_field(base, k), xstrdup(v));
 		break;
@@ -651,6 +686,27 @@ static void check_signer(struct parser *ps)
 		problem(ps->p, 0, "[signer] needs pin_file (the file holding the PIN)");
 }
 
+/* What the API and the webhook need once they are on. */
+static void check_api(struct parser *ps)
+{
+	const struct sohoa_config *c = ps->c;
+	char host[64];
+	if (c->api_listen != NULL && !c->api_plain_http &&
+	    (c->api_certificate == NULL || c->api_key == NULL))
+		problem(ps->p, 0, "[api] needs certificate and key (TLS), or plain_http = yes on a "
+		    "loopback address");
+	if (c->api_listen != NULL && c->api_plain_http &&
+	    (config_listen_parse(c->api_listen, host, sizeof(host), NULL) < 0 ||
+	    !config_listen_loopback(host)))
+		problem(ps->p, 0, "[api] plain_http = yes is allowed only on a loopback address "
+		    "(127.0.0.1 or ::1), not on %s", c->api_listen);
+	if (c->api_listen != NULL && c->api_tokens == NULL && c->api_client_ca == NULL)
+		problem(ps->p, 0, "[api] needs tokens (the tokens file) or client_ca (mTLS): "
+		    "nobody could use it");
+	if (c->webhook_url != NULL && c->webhook_secret_file == NULL)
+		problem(ps->p, 0, "[webhook] needs secret_file (the HMAC key)");
+}
+
 /* --- loading --- */
 
 /* c->file = the file with its folder made absolute (symlinks in the folder
@@ -723,6 +779,7 @@ int config_load(const char *path, struct sohoa_config *c, struct config_problems
 	parse(&ps);
 	check_paths(&ps);
 	check_signer(&ps);
+	check_api(&ps);
 out:
 	if (ps.fp != NULL)
 		fclose(ps.fp);
@@ -731,4 +788,40 @@ out:
 	free(ps.section);
 	free(ps.wlines);
 	return problems->count == 0 ? 0 : -1;
+}
+
+int config_listen_parse(const char *v, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon = strrchr(v, ':');
+	const char *h = v, *hend = colon;
+	if (colon == NULL || colon == v)
+		return -1;
+	if (*v == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		h = v + 1;
+		hend = colon - 1;
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long p = isdigit((unsigned char)colon[1]) ? strtoul(colon + 1, &end, 10) : 0;
+	size_t n = (size_t)(hend - h);
+	if (end == NULL || *end != '\0' || p == 0 || p > 65535 || n == 0 || n >= 64)
+		return -1;
+	char buf[64];
+	unsigned char addr[16];
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
+		return -1;
+	if (host != NULL && hostlen > n)
+		memcpy(host, buf, n + 1);
+	if (port != NULL)
+		*port = (unsigned)p;
+	return 0;
+}
+
+int config_listen_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
 }

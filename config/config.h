@@ -63,6 +63,23 @@ struct sohoa_config {
 	double pre_blank_ink_max;
 	unsigned pre_min_dpi;
 	int pre_pdf_keep_text;
+	/* [api]: the HTTPS API and web page; api_listen NULL = no API */
+	char *api_listen;            /* "127.0.0.1:8443", "[::1]:8443", "0.0.0.0:8443" */
+	char *api_certificate;       /* TLS server certificate chain, PEM */
+	char *api_key;               /* its private key, PEM, 0600 */
+	char *api_client_ca;         /* mTLS: client certificates must chain to it */
+	int api_client_scope;        /* enum api_scope (api/api.h) a client certificate gets */
+	int api_plain_http;          /* 1: no TLS; only allowed on a loopback address */
+	char *api_tokens;            /* the tokens file (name, scope, sha256), 0600 */
+	unsigned api_threads;        /* 0 = number of cores */
+	unsigned api_max_connections;
+	unsigned api_timeout_s;      /* an idle or slow connection is closed after it */
+	/* [webhook]: the one-stop system told of every archived result */
+	char *webhook_url;           /* https://…; NULL = no webhook */
+	char *webhook_secret_file;   /* the HMAC-SHA256 key (first line), 0600 */
+	char *webhook_ca;            /* PEM trust for the receiver; NULL = the system's */
+	unsigned webhook_timeout_s;
+	unsigned webhook_retry_max_s; /* the wait between attempts doubles up to this */
 	struct watch_config *watches;
 	size_t nwatches;
 };
@@ -91,6 +108,12 @@ void config_defaults(struct sohoa_config *c);
  */
 int config_load(const char *path, struct sohoa_config *c, struct config_problems *problems);
 void config_free(struct sohoa_config *c);
+
+/* [api] listen: "ADDRESS:PORT" with a numeric IPv4 or IPv6 (in brackets)
+ * address. 0 and the parts (host may be NULL), or -1. */
+int config_listen_parse(const char *v, char *host, size_t hostlen, unsigned *port);
+/* 1 when the numeric address is a loopback one. */
+int config_listen_loopback(const char *host);
 
 /* The file sohoa uses when -c is not given: $SOHOA_CONFIG, then
  * /etc/sohoa/sohoa.conf if it exists, else NULL (defaults). */

@@ -9,4 +9,41 @@ int status_listen(const char *spool_dir, struct err *e);
 /* Accepts one client on listen_fd and writes `status` to it. */
 void status_answer(int listen_fd, json_t *status);
 
+/* ---- status.c: the last scans and how long their stages took ---------------- */
+
+#define RECENT_MAX 100
+
+enum scan_state { SCAN_RECEIVED, SCAN_PROCESSING, SCAN_WAITING, SCAN_ARCHIVED,
+	SCAN_QUARANTINED };
+
+/* Strings and filed are borrowed for the call. */
+struct scan_event {
+	const char *job, *source, *watch;
+	enum scan_state state;
+	const char *reason;    /* waiting, quarantined: why; else NULL */
+	json_t *filed;         /* archived: the result as filed (id, result_code, review) */
+};
+
+/* One entry a job, updated in place; a new job pushes out the oldest. */
+struct recent;
+struct recent *recent_new(void);
+void recent_free(struct recent *r);
+void recent_note(struct recent *r, const struct scan_event *ev);
+/* [{"job", "source", "watch", "state", "reason", "result_id", "result_code",
+ *   "review", "at"}], the newest job first. */
+json_t *recent_json(const struct recent *r);
+
+enum stage { STAGE_DECODE, STAGE_PREPROCESS, STAGE_OCR, STAGE_EXTRACT, STAGE_ARCHIVE,
+	STAGE_TOTAL, STAGES };
+
+/* A latency histogram a stage, fixed buckets from 0.05 s to 120 s. */
+struct stage_stats;
+struct stage_stats *stages_new(void);
+void stages_free(struct stage_stats *s);
+void stages_observe(struct stage_stats *s, enum stage st, double seconds);
+/* decode, preprocess, ocr, extract: each summed over the result's ocr.pages[].ms. */
+void stages_observe_result(struct stage_stats *s, json_t *result);
+/* {"buckets_s": [...], "<stage>": {"count", "sum_s", "le": [cumulative counts]}} */
+json_t *stages_json(const struct stage_stats *s);
+
 #endif

@@ -1,4 +1,5 @@
-/* status: the unix socket in the spool that `sohoa status` reads. */
+/* status: the unix socket in the spool that `sohoa status` reads, and what it
+ * shows beyond the supervisor's own state: the recent scans, the stage latencies. */
 #include "daemon_int.h"
 
 #include <errno.h>
@@ -9,7 +10,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "watchers/watchers.h"
 
 static int socket_path(const char *spool_dir, struct sockaddr_un *sa, struct err *e)
 {
@@ -96,4 +100,198 @@ out:
 	close(fd);
 	free(b.data);
 	return rc;
+}
+
+/* ---- recent scans -------------------------------------------------------------- */
+
+struct recent_scan {
+	char job[JOB_ID_MAX];
+	char *source, *watch, *reason, *result_code;
+	char result_id[65];      /* "" until archived */
+	enum scan_state state;
+	int review;              /* -1: not known yet */
+	time_t at;               /* the last change */
+};
+
+/* A ring: e[(head + RECENT_MAX - 1 - k) % RECENT_MAX] is the k-th newest. */
+struct recent {
+	struct recent_scan e[RECENT_MAX];
+	size_t head, n;
+};
+
+static const char *const scan_state_names[] = {
+	[SCAN_RECEIVED] = "received", [SCAN_PROCESSING] = "processing",
+	[SCAN_WAITING] = "waiting", [SCAN_ARCHIVED] = "archived",
+	[SCAN_QUARANTINED] = "quarantined",
+};
+
+struct recent *recent_new(void)
+{
+	return xcalloc(1, sizeof(struct recent));
+}
+
+static void scan_clear(struct recent_scan *x)
+{
+	free(x->source);
+	free(x->watch);
+	free(x->reason);
+	free(x->result_code);
+	memset(x, 0, sizeof(*x));
+}
+
+void recent_free(struct recent *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < RECENT_MAX; i++)
+		scan_clear(&r->e[i]);
+	free(r);
+}
+
+static struct recent_scan *recent_find(struct recent *r, const char *job)
+{
+	for (size_t k = 0; k < r->n; k++) {
+		struct recent_scan *x = &r->e[(r->head + RECENT_MAX - 1 - k) % RECENT_MAX];
+		if (strcmp(x->job, job) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* A job not in the ring (new, or pushed out by a hundred newer) goes in
+ * as the newest, in place of the oldest. */
+static struct recent_scan *recent_slot(struct recent *r, const struct scan_event *ev)
+{
+	struct recent_scan *x = recent_find(r, ev->job);
+	if (x != NULL)
+		return x;
+	x = &r->e[r->head];
+	scan_clear(x);
+	r->head = (r->head + 1) % RECENT_MAX;
+	r->n += r->n < RECENT_MAX;
+	snprintf(x->job, sizeof(x->job), "%s", ev->job);
+	x->source = xstrdup(ev->source ? ev->source : "");
+	x->watch = xstrdup(ev->watch ? ev->watch : "");
+	x->review = -1;
+	return x;
+}
+
+void recent_note(struct recent *r, const struct scan_event *ev)
+{
+	struct recent_scan *x = recent_slot(r, ev);
+	x->state = ev->state;
+	x->at = time(NULL);
+	free(x->reason);
+	x->reason = ev->reason ? xstrdup(ev->reason) : NULL;
+	if (ev->filed == NULL)
+		return;
+	const char *id = json_string_value(json_object_get(ev->filed, "id"));
+	const char *code = json_string_value(json_object_get(ev->filed, "result_code"));
+	json_t *review = json_object_get(ev->filed, "review");
+	snprintf(x->result_id, sizeof(x->result_id), "%s", id ? id : "");
+	free(x->result_code);
+	x->result_code = code ? xstrdup(code) : NULL;
+	x->review = json_is_boolean(review) ? json_is_true(review) : -1;
+}
+
+static json_t *scan_json(const struct recent_scan *x)
+{
+	char at[32];
+	time_iso8601_vn(x->at, at);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s}", "job", x->job,
+	    "source", x->source, "watch", x->watch, "state", scan_state_names[x->state],
+	    "reason", x->reason, "result_id", *x->result_id ? x->result_id : NULL,
+	    "result_code", x->result_code,
+	    "review", x->review < 0 ? json_null() : json_boolean(x->review), "at", at);
+}
+
+json_t *recent_json(const struct recent *r)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < r->n; k++)
+		json_array_append_new(a, scan_json(&r->e[(r->head + RECENT_MAX - 1 - k) %
+		    RECENT_MAX]));
+	return a;
+}
+
+/* ---- stage latencies ------------------------------------------------------------ */
+
+static const double buckets_s[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120 };
+#define NBUCKETS (sizeof(buckets_s) / sizeof(buckets_s[0]))
+
+static const char *const stage_names[STAGES] = {
+	[STAGE_DECODE] = "decode", [STAGE_PREPROCESS] = "preprocess", [STAGE_OCR] = "ocr",
+	[STAGE_EXTRACT] = "extract", [STAGE_ARCHIVE] = "archive", [STAGE_TOTAL] = "total",
+};
+
+struct histogram {
+	unsigned long count;
+	double sum_s;
+	unsigned long le[NBUCKETS];  /* cumulative: observations <= buckets_s[i] */
+};
+
+struct stage_stats {
+	struct histogram h[STAGES];
+};
+
+struct stage_stats *stages_new(void)
+{
+	return xcalloc(1, sizeof(struct stage_stats));
+}
+
+void stages_free(struct stage_stats *s)
+{
+	free(s);
+}
+
+void stages_observe(struct stage_stats *s, enum stage st, double seconds)
+{
+	struct histogram *h = &s->h[st];
+	if (seconds < 0)
+		seconds = 0;
+	h->count++;
+	h->sum_s += seconds;
+	for (size_t i = 0; i < NBUCKETS; i++)
+		h->le[i] += seconds <= buckets_s[i];
+}
+
+/* One observation a scan: the sum over its pages of ocr.pages[].ms. */
+void stages_observe_result(struct stage_stats *s, json_t *result)
+{
+	static const enum stage from_pages[] = { STAGE_DECODE, STAGE_PREPROCESS, STAGE_OCR,
+		STAGE_EXTRACT };
+	json_t *pages = json_object_get(json_object_get(result, "ocr"), "pages");
+	for (size_t k = 0; k < sizeof(from_pages) / sizeof(from_pages[0]); k++) {
+		double ms = 0;
+		int seen = 0;
+		size_t i;
+		json_t *page;
+		json_array_foreach(pages, i, page) {
+			json_t *v = json_object_get(json_object_get(page, "ms"),
+			    stage_names[from_pages[k]]);
+			if (json_is_number(v)) {
+				ms += json_number_value(v);
+				seen = 1;
+			}
+		}
+		if (seen)
+			stages_observe(s, from_pages[k], ms / 1000);
+	}
+}
+
+json_t *stages_json(const struct stage_stats *s)
+{
+	json_t *o = json_object(), *b = json_array();
+	for (size_t i = 0; i < NBUCKETS; i++)
+		json_array_append_new(b, json_real(buckets_s[i]));
+	json_object_set_new(o, "buckets_s", b);
+	for (int st = 0; st < STAGES; st++) {
+		const struct histogram *h = &s->h[st];
+		json_t *le = json_array();
+		for (size_t i = 0; i < NBUCKETS; i++)
+			json_array_append_new(le, json_integer((json_int_t)h->le[i]));
+		json_object_set_new(o, stage_names[st], json_pack("{s:I, s:f, s:o}",
+		    "count", (json_int_t)h->count, "sum_s", h->sum_s, "le", le));
+	}
+	return o;
 }

@@ -1,7 +1,9 @@
 /*
  * supervisor: the daemon's one event loop. Drops become spool jobs, jobs go
  * to workers, finished jobs go to the archive; only after the archive commit
- * is durable does a job leave the spool and the scan leave its drop folder.
+ * is durable, and its webhook delivery queued, does a job leave the spool and
+ * the scan leave its drop folder. It also keeps the API server (a child
+ * process) running and the webhook sender (a thread).
  */
 #include "daemon_int.h"
 
@@ -15,16 +17,23 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "api/api.h"
 #include "archive/archive.h"
 #include "watchers/watchers.h"
 
 #define STOP_GRACE_MS 20000  /* in-flight jobs may finish; the rest stay spooled */
 #define MAX_FDS 64
+#define API_BACKOFF_MAX_S 30
+#define API_STABLE_MS 60000  /* a server up this long starts its backoff afresh */
+#define API_STOP_MS 5000
+
+extern char **environ;
 
 enum sjob_state { SJ_QUEUED, SJ_RUNNING };
 
@@ -33,10 +42,19 @@ struct sjob {
 	enum sjob_state state;
 	uint64_t not_before;     /* ms, CLOCK_MONOTONIC: a retry waits until then */
 	unsigned backoff_s;
+	uint64_t taken_ms;       /* CLOCK_MONOTONIC; 0: taken by an earlier run */
 };
 
 struct totals {
 	unsigned long taken, archived, duplicates, quarantined, retried, rechecked;
+	unsigned long signing_failures;
+};
+
+/* `sohoa serve`, run as a child when [api] listen is set. */
+struct api_child {
+	pid_t pid;               /* 0: not running */
+	unsigned restarts, backoff_s;
+	uint64_t started_ms, restart_at; /* restart_at 0: none due */
 };
 
 struct sup {
@@ -47,6 +65,10 @@ struct sup {
 	struct archive *archive;
 	struct watcher *watcher;
 	struct worker_pool *pool;
+	struct webhook_sender *webhook;
+	struct api_child api;
+	struct recent *recent;
+	struct stage_stats *stages;
 	int sigfd, status_fd, lock_fd;
 	struct sjob *jobs;
 	size_t njobs, cap;
@@ -91,6 +113,15 @@ static void jobs_remove(struct sup *s, struct sjob *j)
 	*j = s->jobs[--s->njobs];
 }
 
+/* The job's line in the recent scans; filed only once archived. */
+static void note(struct sup *s, const struct sjob *j, enum scan_state st, const char *reason,
+    json_t *filed)
+{
+	struct scan_event ev = { .job = j->meta.id, .source = j->meta.source,
+		.watch = j->meta.watch, .state = st, .reason = reason, .filed = filed };
+	recent_note(s->recent, &ev);
+}
+
 /* A drop already in a job is not taken again (rescans offer it again). */
 static int held(const struct sup *s, const char *path)
 {
@@ -109,7 +140,7 @@ static int load_one(void *arg, const char *id)
 		log_warnx("spool job %s: %s; left where it is", id, e.msg);
 		return 0;
 	}
-	jobs_add(s, &m);
+	note(s, jobs_add(s, &m), SCAN_RECEIVED, NULL, NULL);
 	return 0;
 }
 
@@ -172,7 +203,9 @@ static void on_drop(void *arg, const struct drop *d)
 	}
 	log_info("%s: taken from %s as job %s", d->path, w->name, m.id);
 	s->t.taken++;
-	jobs_add(s, &m);
+	struct sjob *j = jobs_add(s, &m);
+	j->taken_ms = now_ms();
+	note(s, j, SCAN_RECEIVED, NULL, NULL);
 }
 
 /* ---- outcomes --------------------------------------------------------------- */
@@ -185,6 +218,7 @@ static void retry_later(struct sup *s, struct sjob *j, const char *reason)
 	j->state = SJ_QUEUED;
 	j->not_before = now_ms() + 1000ULL * j->backoff_s;
 	s->t.retried++;
+	note(s, j, SCAN_WAITING, reason, NULL);
 	log_warnx("%s: not done yet, retrying in %us: %s", j->meta.source, j->backoff_s, reason);
 }
 
@@ -199,35 +233,81 @@ static void quarantine(struct sup *s, struct sjob *j, const char *stage, const c
 	}
 	log_warnx("%s: quarantined in %s/%s (%s: %s)", j->meta.source, s->cfg.quarantine_dir,
 	    j->meta.id, stage, reason);
+	char *why = xasprintf("%s: %s", stage, reason);
+	note(s, j, SCAN_QUARANTINED, why, NULL);
+	free(why);
 	release_original(s, &j->meta, 0);
 	s->t.quarantined++;
 	jobs_remove(s, j);
 }
 
-static void file_in_archive(struct sup *s, struct sjob *j, const struct job_report *r)
+/* Seconds since the scan was taken: exact when this run took it, else from
+ * the spool's received_at (whole seconds, +07:00). */
+static double since_received(const struct sjob *j)
 {
-	struct err e = { 0 };
+	if (j->taken_ms != 0)
+		return (double)(now_ms() - j->taken_ms) / 1000;
+	struct tm tm = { 0 };
+	int oh = 0, om = 0;
+	char sign = '+';
+	if (j->meta.received_at == NULL || sscanf(j->meta.received_at, "%d-%d-%dT%d:%d:%d%c%d:%d",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &sign, &oh,
+	    &om) != 9)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return difftime(time(NULL), t);
+}
+
+/*
+ * Files the job's result, then queues its webhook delivery: a commit that
+ * is replayed hands back the same object and queueing is idempotent, so
+ * either failing leaves the job spooled and nothing is lost or sent twice.
+ * *res (the worker's result) and *filed are the caller's.
+ */
+static int commit(struct sup *s, struct sjob *j, const struct job_report *r, json_t **res,
+    json_t **filed, struct err *e)
+{
 	json_error_t je;
-	json_t *filed = NULL, *res = json_load_file(r->result_json, 0, &je);
-	if (res == NULL) {
-		retry_later(s, j, je.text);
-		return;
+	*filed = NULL;
+	*res = json_load_file(r->result_json, 0, &je);
+	if (*res == NULL) {
+		err_set(e, "%s", je.text);
+		return -1;
 	}
-	json_object_set_new(res, "source", json_string(j->meta.source ? j->meta.source : ""));
+	json_object_set_new(*res, "source", json_string(j->meta.source ? j->meta.source : ""));
 	struct archive_files files = { .intake = j->meta.id, .path = {
 		[BLOB_ORIGINAL] = r->original, [BLOB_PDF] = r->pdf, [BLOB_XML] = r->xml,
 		[BLOB_ALTO] = r->alto } };
 	char *actor = xasprintf("daemon:%s", j->meta.watch);
-	int rc = archive_commit(s->archive, res, &files, actor, &filed, &e);
+	double t = clock_ms();
+	int rc = archive_commit(s->archive, *res, &files, actor, filed, e);
 	free(actor);
-	json_decref(res);
-	if (rc < 0) {
+	if (rc < 0)
+		return -1;
+	stages_observe(s->stages, STAGE_ARCHIVE, (clock_ms() - t) / 1000);
+	return webhook_enqueue(&s->cfg, "result.archived", *filed, e);
+}
+
+static void file_in_archive(struct sup *s, struct sjob *j, const struct job_report *r)
+{
+	struct err e = { 0 };
+	json_t *res = NULL, *filed = NULL;
+	if (commit(s, j, r, &res, &filed, &e) < 0) {
+		json_decref(res);
+		json_decref(filed);
 		retry_later(s, j, e.msg);
 		return;
 	}
+	webhook_kick(s->webhook);
 	int reused = json_is_true(json_object_get(filed, "reused"));
 	log_info("%s: archived as %s%s", j->meta.source,
 	    json_string_value(json_object_get(filed, "id")), reused ? " (reused)" : "");
+	stages_observe_result(s->stages, res);
+	stages_observe(s->stages, STAGE_TOTAL, since_received(j));
+	note(s, j, SCAN_ARCHIVED, NULL, filed);
+	json_decref(res);
 	json_decref(filed);
 	s->t.archived++;
 	s->t.duplicates += reused;
@@ -246,8 +326,11 @@ static void bad_scan(struct sup *s, struct sjob *j, const struct job_report *r)
 	if (strcmp(r->stage, "decode") == 0 && (!same || age < s->cfg.daemon_stable_s) &&
 	    access(j->meta.source, F_OK) == 0) {
 		struct err e = { 0 };
-		log_info("%s: does not decode yet (%s); taken again once unchanged for %us",
-		    j->meta.source, r->reason, s->cfg.daemon_stable_s);
+		char *why = xasprintf("does not decode yet (%s); taken again once unchanged for "
+		    "%u s", r->reason, s->cfg.daemon_stable_s);
+		log_info("%s: %s", j->meta.source, why);
+		note(s, j, SCAN_WAITING, why, NULL);
+		free(why);
 		watcher_recheck(s->watcher, j->meta.source, now_ms());
 		s->t.rechecked++;
 		if (spool_done(s->spool, j->meta.id, &e) < 0)
@@ -270,6 +353,7 @@ static void worker_failed(struct sup *s, struct sjob *j, const struct job_report
 		return;
 	}
 	log_warnx("%s: %s; trying once more", j->meta.source, r->reason);
+	note(s, j, SCAN_WAITING, r->reason, NULL);
 	j->state = SJ_QUEUED;
 	j->not_before = 0;
 	s->t.retried++;
@@ -283,6 +367,9 @@ static void on_report(void *arg, const struct job_report *r)
 		log_warnx("a worker reported on job %s, which is not running", r->id);
 		return;
 	}
+	if ((r->outcome == JOB_PERMANENT || r->outcome == JOB_TEMPORARY) &&
+	    strcmp(r->stage, "sign") == 0)
+		s->t.signing_failures++;
 	switch (r->outcome) {
 	case JOB_DONE: file_in_archive(s, j, r); break;
 	case JOB_PERMANENT: bad_scan(s, j, r); break;
@@ -305,10 +392,12 @@ static void dispatch_one(struct sup *s, struct sjob *j, uint64_t now)
 		.operator_name = j->meta.operator_name, .procedure = j->meta.procedure,
 		.received_at = j->meta.received_at,
 	};
-	if (work == NULL || pool_dispatch(s->pool, &pj, now, &e) < 0)
+	if (work == NULL || pool_dispatch(s->pool, &pj, now, &e) < 0) {
 		retry_later(s, j, e.msg);
-	else
+	} else {
 		j->state = SJ_RUNNING;
+		note(s, j, SCAN_PROCESSING, NULL, NULL);
+	}
 	free(original);
 	free(work);
 }
@@ -344,14 +433,131 @@ static json_t *status_json(struct sup *s)
 		    "source", j->meta.source, "state", j->state == SJ_RUNNING ? "running" :
 		    "queued", "failures", (int)j->meta.failures));
 	}
-	return json_pack("{s:i, s:s, s:s?, s:b, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I,"
-	    " s:I, s:I}}", "pid", (int)getpid(), "started", s->started, "config", s->cfg.file,
-	    "stopping", s->stopping, "queue", (json_int_t)queued, "jobs", jobs,
-	    "workers", pool_status(s->pool, now_ms()), "folders", watcher_status(s->watcher),
+	json_t *st = json_pack("{s:i, s:s, s:s?, s:b, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I,"
+	    " s:I, s:I, s:I, s:I}}", "pid", (int)getpid(), "started", s->started,
+	    "config", s->cfg.file, "stopping", s->stopping, "queue", (json_int_t)queued,
+	    "jobs", jobs, "workers", pool_status(s->pool, now_ms()),
+	    "folders", watcher_status(s->watcher),
 	    "quarantined", quarantine_list(s->cfg.quarantine_dir), "totals",
 	    "taken", (json_int_t)s->t.taken, "archived", (json_int_t)s->t.archived,
 	    "duplicates", (json_int_t)s->t.duplicates, "quarantined", (json_int_t)s->t.quarantined,
-	    "retried", (json_int_t)s->t.retried, "rechecked", (json_int_t)s->t.rechecked);
+	    "retried", (json_int_t)s->t.retried, "rechecked", (json_int_t)s->t.rechecked,
+	    "signing_failures", (json_int_t)s->t.signing_failures);
+	json_t *api = s->cfg.api_listen == NULL ? json_null() : json_pack("{s:o, s:I}",
+	    "pid", s->api.pid > 0 ? json_integer(s->api.pid) : json_null(),
+	    "restarts", (json_int_t)s->api.restarts);
+	json_t *hook = webhook_status(s->webhook);
+	json_object_set_new(st, "webhook", hook ? hook : json_null());
+	json_object_set_new(st, "api", api);
+	json_object_set_new(st, "recent", recent_json(s->recent));
+	json_object_set_new(st, "stages", stages_json(s->stages));
+	return st;
+}
+
+/* ---- the API server, a child process ------------------------------------------ */
+
+/* In the child between fork and exec: async-signal-safe calls only. `serve`
+ * blocks and waits for its own signals, so it starts with none blocked. */
+static void exec_api(char *const argv[])
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	sigemptyset(&none);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
+static void api_spawn(struct sup *s, uint64_t now)
+{
+	char *argv[] = { (char *)s->opt->self, (char *)"-c", (char *)s->opt->config_path,
+		(char *)"serve", NULL };
+	if (s->opt->config_path == NULL) {
+		argv[1] = argv[3];
+		argv[2] = argv[3] = NULL;
+	}
+	s->api.restart_at = 0;
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_api(argv);
+	if (pid < 0) {
+		log_warn("cannot start the API server");
+		s->api.restart_at = now + 1000ULL * (s->api.backoff_s ? s->api.backoff_s : 1);
+		return;
+	}
+	s->api.pid = pid;
+	s->api.started_ms = now;
+	log_info("API server started (pid %d) for %s", (int)pid, s->cfg.api_listen);
+}
+
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, size, "was killed by signal %d (SIG%s)", WTERMSIG(status),
+		    sigabbrev_np(WTERMSIG(status)) ?: "?");
+	else
+		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+/* Reaps the server if it died and sets when it comes back: 1 s, doubling to 30 s. */
+static void api_reap(struct sup *s, uint64_t now)
+{
+	int status = 0;
+	char how[64];
+	pid_t pid = s->api.pid;
+	if (pid <= 0)
+		return;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+	if (r == 0 || (r < 0 && errno != ECHILD))
+		return;
+	describe_status(r < 0 ? 0 : status, how, sizeof(how));
+	s->api.pid = 0;
+	if (now - s->api.started_ms >= API_STABLE_MS)
+		s->api.backoff_s = 0;
+	s->api.backoff_s = s->api.backoff_s ? s->api.backoff_s * 2 : 1;
+	if (s->api.backoff_s > API_BACKOFF_MAX_S)
+		s->api.backoff_s = API_BACKOFF_MAX_S;
+	s->api.restart_at = now + 1000ULL * s->api.backoff_s;
+	log_warnx("the API server (pid %d) %s; started again in %u s", (int)pid, how,
+	    s->api.backoff_s);
+}
+
+/* ms until the server is due to be started again, or -1. */
+static int api_step(struct sup *s, uint64_t now)
+{
+	api_reap(s, now);
+	if (s->api.pid > 0 || s->api.restart_at == 0 || s->stopping || s->cfg.api_listen == NULL)
+		return -1;
+	if (now < s->api.restart_at)
+		return (int)(s->api.restart_at - now);
+	s->api.restarts++;
+	api_spawn(s, now);
+	return s->api.restart_at ? (int)(s->api.restart_at - now) : -1;
+}
+
+/* SIGTERM, then SIGKILL after API_STOP_MS. */
+static void api_stop(struct sup *s)
+{
+	int status;
+	pid_t pid = s->api.pid;
+	s->api = (struct api_child){ .restarts = s->api.restarts };
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (uint64_t until = now_ms() + API_STOP_MS; now_ms() < until; ) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000 }, NULL);
+	}
+	log_warnx("the API server (pid %d) did not stop within %d s: killed", (int)pid,
+	    API_STOP_MS / 1000);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- set-up, signals, reload ------------------------------------------------ */
@@ -418,6 +624,14 @@ static int signals_fd(void)
 	return fd;
 }
 
+/* A secret that cannot be read leaves the deliveries queued, not lost. */
+static void start_webhook(struct sup *s)
+{
+	struct err e = { 0 };
+	if (webhook_start(&s->cfg, &s->webhook, &e) < 0)
+		log_warnx("%s; deliveries stay queued until the configuration is fixed", e.msg);
+}
+
 static void reload(struct sup *s)
 {
 	struct sohoa_config fresh;
@@ -432,9 +646,16 @@ static void reload(struct sup *s)
 		config_free(&fresh);
 		return;
 	}
+	/* Both start afresh: a certificate or secret renewed in place is read again. */
+	api_stop(s);
+	webhook_stop(s->webhook);
+	s->webhook = NULL;
 	/* The watcher now borrows the new folders; the old config can go. */
 	config_free(&s->cfg);
 	s->cfg = fresh;
+	start_webhook(s);
+	if (s->cfg.api_listen != NULL)
+		api_spawn(s, now_ms());
 	log_info("reloaded: %zu drop folder(s)", s->cfg.nwatches);
 }
 
@@ -476,6 +697,11 @@ static int start(struct sup *s, struct err *e)
 	    (s->status_fd = status_listen(s->cfg.spool_dir, e)) < 0)
 		return -1;
 	s->sigfd = signals_fd();
+	/* After signals_fd: the thread and the child must not inherit an open mask. */
+	if (webhook_start(&s->cfg, &s->webhook, e) < 0)
+		return -1;
+	if (s->cfg.api_listen != NULL)
+		api_spawn(s, now_ms());
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		s->watchdog_ms = usec / 2000;
 	log_info("sohoa %s running: %zu drop folder(s), %u worker(s), %zu job(s) from the spool",
@@ -486,6 +712,8 @@ static int start(struct sup *s, struct err *e)
 
 static void stop(struct sup *s)
 {
+	api_stop(s);
+	webhook_stop(s->webhook);
 	if (s->pool != NULL)
 		pool_stop(s->pool, 2000);
 	watcher_free(s->watcher);
@@ -494,6 +722,8 @@ static void stop(struct sup *s)
 	for (size_t i = 0; i < s->njobs; i++)
 		job_meta_clear(&s->jobs[i].meta);
 	free(s->jobs);
+	recent_free(s->recent);
+	stages_free(s->stages);
 	free_patterns(s->ignore);
 	if (s->status_fd >= 0) {
 		char *sock = xasprintf("%s/sohoa.sock", s->cfg.spool_dir);
@@ -554,6 +784,7 @@ static void loop(struct sup *s)
 			break;
 		timeout = s->stopping ? 500 : watcher_step(s->watcher, now, on_drop, s);
 		timeout = min_timeout(timeout, pool_step(s->pool, now, on_report, s));
+		timeout = min_timeout(timeout, api_step(s, now));
 		if (!s->stopping) {
 			uint64_t next = dispatch(s, now);
 			if (next != UINT64_MAX)
@@ -571,7 +802,8 @@ static void loop(struct sup *s)
 
 int supervisor_run(const struct run_options *o, struct err *e)
 {
-	struct sup s = { .opt = o, .sigfd = -1, .status_fd = -1, .lock_fd = -1 };
+	struct sup s = { .opt = o, .sigfd = -1, .status_fd = -1, .lock_fd = -1,
+		.recent = recent_new(), .stages = stages_new() };
 	int rc = -1;
 	if (start(&s, e) == 0) {
 		loop(&s);

@@ -10,7 +10,8 @@ BUILD="gcc make pkg-config openssl python3 \
   libsystemd-dev libcmocka-dev libutf8proc-dev libnss3-tools \
   libqpdf-dev libharfbuzz-dev liblcms2-dev libcurl4-openssl-dev fonts-liberation2 \
   libengine-pkcs11-openssl softhsm2 opensc poppler-utils xmlsec1 qpdf libxml2-utils \
-  libpoppler-glib-dev"
+  libpoppler-glib-dev libgnutls28-dev wrk chromium chromium-driver python3-selenium \
+  python3-yaml"
 SAMPLES="python3-pil python3-qrcode python3-numpy fonts-liberation2"
 
 wanted="$BUILD"

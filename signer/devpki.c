@@ -323,3 +323,76 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+/* ---- a TLS server certificate for the API ------------------------------------ */
+
+#define TLS_DAYS 825L /* the CA/Browser Forum's longest, so browsers accept it */
+
+static int tls_fill(X509 *x, X509 *ca, EVP_PKEY *ca_key)
+{
+	X509_NAME *name = X509_get_subject_name(x);
+	if (!add_name(name, "C", "VN") || !add_name(name, "CN", "localhost") ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca)))
+		return 0;
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
+	return add_ext(x, &ctx, NID_basic_constraints, "CA:FALSE") &&
+	    add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") &&
+	    add_ext(x, &ctx, NID_ext_key_usage, "serverAuth") &&
+	    add_ext(x, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1") &&
+	    add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+	    add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") &&
+	    X509_sign(x, ca_key, EVP_sha256()) > 0;
+}
+
+static int read_ca(const char *dir, X509 **ca, EVP_PKEY **key, struct err *e)
+{
+	char *pem = xasprintf("%s/ca.pem", dir), *kf = xasprintf("%s/ca.key", dir);
+	BIO *b1 = BIO_new_file(pem, "r"), *b2 = BIO_new_file(kf, "r");
+	*ca = b1 ? PEM_read_bio_X509(b1, NULL, NULL, NULL) : NULL;
+	*key = b2 ? PEM_read_bio_PrivateKey(b2, NULL, NULL, NULL) : NULL;
+	if (*ca == NULL || *key == NULL)
+		ossl_err(e, "cannot read the development CA (ca.pem, ca.key)");
+	BIO_free(b1);
+	BIO_free(b2);
+	free(pem);
+	free(kf);
+	return *ca != NULL && *key != NULL ? 0 : -1;
+}
+
+int devpki_tls_server(const char *dir, struct err *e)
+{
+	X509 *ca = NULL, *x = NULL;
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	BIO *cert_out = BIO_new(BIO_s_mem()), *key_out = BIO_new(BIO_s_secmem());
+	int rc = -1;
+	char *data = NULL;
+	if (cert_out == NULL || key_out == NULL)
+		fatalx("out of memory");
+	if (read_ca(dir, &ca, &ca_key, e) < 0 || (key = gen_key(1, e)) == NULL ||
+	    (x = cert_new(key, TLS_DAYS, e)) == NULL)
+		goto out;
+	if (!tls_fill(x, ca, ca_key) || !PEM_write_bio_X509(cert_out, x) ||
+	    !PEM_write_bio_X509(cert_out, ca) ||
+	    !PEM_write_bio_PrivateKey(key_out, key, NULL, NULL, 0, NULL, NULL)) {
+		ossl_err(e, "cannot build the API's TLS certificate");
+		goto out;
+	}
+	char *pem = xasprintf("%s/api.pem", dir), *kf = xasprintf("%s/api.key", dir);
+	long len = BIO_get_mem_data(cert_out, &data);
+	rc = file_write_atomic(pem, data, (size_t)len, 0644, e);
+	len = BIO_get_mem_data(key_out, &data);
+	if (rc == 0)
+		rc = file_write_atomic(kf, data, (size_t)len, FILE_MODE, e);
+	free(pem);
+	free(kf);
+out:
+	X509_free(ca);
+	X509_free(x);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	BIO_free(cert_out);
+	BIO_free(key_out);
+	ERR_clear_error();
+	return rc;
+}

@@ -128,5 +128,9 @@ struct devpki_request {
  * Refuses to overwrite an existing file.
  */
 int devpki_create(const struct devpki_request *req, struct err *e);
+/* Writes into dir (which holds ca.pem and ca.key from devpki_create) api.pem
+ * (an EC P-256 TLS server certificate for localhost, 127.0.0.1 and ::1, then
+ * the CA) and api.key (0600). */
+int devpki_tls_server(const char *dir, struct err *e);
 
 #endif
