@@ -79,11 +79,10 @@ static int hex_digest(const char *hex, unsigned char out[SHA256_DIGEST_LENGTH])
 static int parse_tokens(const char *path, char *text, struct token **out, size_t *n,
     struct err *e)
 {
-	char *save = NULL;
 	int line = 0;
 	*out = NULL;
 	*n = 0;
-	for (char *l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l; (l = strsep(&text, "\n")) != NULL;) {
 		char name[128], scope[16], hex[80], extra[2];
 		line++;
 		l += strspn(l, " \t\r");
@@ -99,7 +98,7 @@ static int parse_tokens(const char *path, char *text, struct token **out, size_t
 			*out = NULL;
 			return -1;
 		}
-		snprintf(t.name, sizeof(t.name), "%s", name);
+		memcpy(t.name, name, strlen(name) + 1); /* name_valid: it fits */
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		(*out)[(*n)++] = t;
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -457,8 +458,9 @@ static json_t *status_json(struct sup *s)
 /* ---- the API server, a child process ------------------------------------------ */
 
 /* In the child between fork and exec: async-signal-safe calls only. `serve`
- * blocks and waits for its own signals, so it starts with none blocked. */
-static void exec_api(char *const argv[])
+ * blocks and waits for its own signals, so it starts with none blocked. A
+ * supervisor killed with -9 takes it along: it would hold the port. */
+static void exec_api(char *const argv[], pid_t parent)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -467,6 +469,8 @@ static void exec_api(char *const argv[])
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &dfl, NULL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	execve(argv[0], argv, environ);
 	_exit(127);
 }
@@ -480,9 +484,9 @@ static void api_spawn(struct sup *s, uint64_t now)
 		argv[2] = argv[3] = NULL;
 	}
 	s->api.restart_at = 0;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0)
-		exec_api(argv);
+		exec_api(argv, parent);
 	if (pid < 0) {
 		log_warn("cannot start the API server");
 		s->api.restart_at = now + 1000ULL * (s->api.backoff_s ? s->api.backoff_s : 1);

@@ -41,4 +41,16 @@ echo "  Drop scans into $DIR/inbox/, e.g. in another terminal:"
 echo "    cp samples/gialai-949-300dpi-g4.tif $DIR/inbox/"
 echo "  then watch them arrive:  $S status   /   $S search"
 echo "  Scans that cannot be read go to $DIR/quarantine/ with a reason.txt."
+if grep -q '^\[api\]' "$DIR/sohoa.conf"; then
+	echo
+	echo "sohoa demo: the web page and the API: https://127.0.0.1:8443/"
+	echo "  The certificate is from the demo CA ($DIR/keys/ca.pem): import it into the browser,"
+	echo "  or accept the warning. Log in with the token in $DIR/keys/admin-token"
+	echo "  (admin; $DIR/keys/api-token is read-only, as the one-stop system gets)."
+	echo "  curl --cacert $DIR/keys/ca.pem -H \"Authorization: Bearer \$(cat $DIR/keys/api-token)\" \\"
+	echo "    https://127.0.0.1:8443/v1/results/$ID"
+	echo "  A token for counter staff: $S token add quay-1 --scope review"
+else
+	echo "  ($DIR was made before the API existed: remove it for a demo with the web page.)"
+fi
 exec $S run

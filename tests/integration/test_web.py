@@ -217,8 +217,16 @@ def shot(name):
     return path
 
 
+def click(target):
+    """Clicks an element (or the one with that id) brought to the middle of the window."""
+    e = by_id(target) if isinstance(target, str) else target
+    S.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", e)
+    e.click()
+
+
 def fill(i, value):
     box = by_id(i)
+    S.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
     box.clear()
     box.send_keys(value)
     if box.get_attribute("value") != value:  # a character the driver could not type
@@ -231,11 +239,11 @@ def fill(i, value):
 def login(token):
     wait(lambda: by_id("login-view").is_displayed(), "the login form")
     fill("login-token", token)
-    by_id("login-submit").click()
+    click("login-submit")
 
 
 def logout():
-    by_id("logout").click()
+    click("logout")
     wait(lambda: by_id("login-view").is_displayed(), "the login form after logging out")
 
 
@@ -375,14 +383,14 @@ def a_wrong_token_is_refused_and_the_clerk_logs_in():
 @test
 def the_document_is_found_by_its_number():
     need("driver", "ids")
-    by_id("nav-search").click()
+    click("nav-search")
     wait(lambda: by_id("search-view").is_displayed(), "the search view")
     for name in ("f-number", "f-issuer", "f-type", "f-dossier", "f-citizen_id", "f-from", "f-to",
                  "f-q", "f-limit"):
         assert by_id(name).is_displayed(), name
     assert attr("f-from", "type") == "date" and attr("f-to", "type") == "date"
     fill("f-number", NUMBER)
-    by_id("search-submit").click()
+    click("search-submit")
     wait(lambda: attr("search-status", "data-count") == "1" and
          "#search?" in S.driver.current_url, "one result for " + NUMBER)
     rows = all_css("[data-testid=result-row]")
@@ -402,7 +410,7 @@ def the_document_is_found_by_its_number():
 def the_result_shows_its_fields_the_pdf_the_xml_and_valid_signatures():
     need("driver", "ids")
     rid = S.ids[os.path.basename(NUMBERED)]
-    all_css("[data-testid=result-row]")[0].click()
+    click(all_css("[data-testid=result-row]")[0])
     wait(lambda: S.driver.current_url.endswith("#result/" + rid), "the result's address")
     wait(lambda: text("field-number") == NUMBER, "the result's number")
     fields = text("result-fields")
@@ -454,7 +462,7 @@ def the_result_shows_its_fields_the_pdf_the_xml_and_valid_signatures():
 def the_review_queue_lists_the_flagged_receipt():
     need("driver", "ids")
     rid = S.ids[os.path.basename(FLAGGED)]
-    by_id("nav-review").click()
+    click("nav-review")
     wait(lambda: S.driver.current_url.endswith("#review"), "the queue's address")
     wait(lambda: attr("review-status", "data-state") == "done", "the review queue")
     rows = {r.get_attribute("data-id"): r for r in all_css("[data-testid=review-row]")}
@@ -473,7 +481,7 @@ def a_correction_is_saved_as_a_new_version():
     before = run_json("show", "--json", rid)
     old = before["fields"][FIX_FIELD]
     S.corrected = FIX_VALUE if old != FIX_VALUE else FIX_VALUE + " (đã duyệt)"
-    [r for r in all_css("[data-testid=review-row]") if r.get_attribute("data-id") == rid][0].click()
+    click([r for r in all_css("[data-testid=review-row]") if r.get_attribute("data-id") == rid][0])
     wait(lambda: S.driver.current_url.endswith("#review/" + rid), "the correction form's address")
     box = "rv-" + FIX_FIELD
     wait(lambda: by_id(box).get_attribute("data-original") == (old or ""), "the form, prefilled")
@@ -483,7 +491,7 @@ def a_correction_is_saved_as_a_new_version():
     for r in before["review_reasons"]:
         assert r in text("review-edit-reasons"), (r, text("review-edit-reasons"))
     fill(box, S.corrected)
-    by_id("review-save").click()
+    click("review-save")
     wait(lambda: attr("review-message", "data-status") in ("ok", "error"), "the answer to Save")
     msg = text("review-message")
     assert attr("review-message", "data-status") == "ok", "the correction failed: " + msg
@@ -503,7 +511,7 @@ def a_correction_is_saved_as_a_new_version():
         "the page sent fields it did not change"
     shot("review-saved-vi")
 
-    by_id("review-open-result").click()
+    click("review-open-result")
     wait(lambda: text("field-" + FIX_FIELD) == S.corrected, "the corrected value on the result")
     assert attr("result-version", "data-version") == "2", attr("result-version", "data-version")
     assert S.corrected in text("result-corrections"), text("result-corrections")
@@ -519,7 +527,7 @@ def a_refused_correction_shows_the_servers_sentence():
     S.driver.get(S.base + "/#review/" + rid)
     wait(lambda: by_id("rv-date").is_displayed(), "the correction form")
     fill("rv-date", "2023-02-30")
-    by_id("review-save").click()
+    click("review-save")
     wait(lambda: attr("review-message", "data-status") in ("ok", "error"), "the answer to Save")
     msg = text("review-message")
     assert attr("review-message", "data-status") == "error", msg
@@ -530,30 +538,29 @@ def a_refused_correction_shows_the_servers_sentence():
 @test
 def the_counters_recent_scans_show_both_archived():
     need("driver", "ids")
-    by_id("nav-recent").click()
+    click("nav-recent")
     wait(lambda: attr("recent-status", "data-count") not in (None, "0"), "the recent scans")
     assert not by_id("recent-daemon").is_displayed(), "it says the daemon is not running"
 
-    def both():
-        rows = all_css("[data-testid=scan-row]")
+    def both():  # a snapshot: the table is redrawn when the scans change
         out = {}
-        for name in S.ids:
-            mine = [r for r in rows if name in r.text]
-            if mine:
-                out[name] = mine[0]
-        return out if len(out) == 2 and all(
-            r.get_attribute("data-state") == "archived" for r in out.values()) else None
+        for row in all_css("[data-testid=scan-row]"):
+            for name in S.ids:
+                if name in row.text and name not in out:
+                    links = row.find_elements("css selector", "[data-testid=scan-result]")
+                    out[name] = (row.get_attribute("data-state"), row.text,
+                                 links[0].get_attribute("href") if links else None)
+        return out if len(out) == 2 and all(v[0] == "archived" for v in out.values()) else None
     rows = wait(both, "both samples archived in the recent scans")
-    for name, row in rows.items():
-        assert "Đã lưu" in row.text and "quay-1" in row.text, row.text
-        link = row.find_element("css selector", "[data-testid=scan-result]")
-        assert link.get_attribute("href").endswith("#result/" + S.ids[name]), link.get_attribute("href")
+    for name, (_, row, href) in rows.items():
+        assert "Đã lưu" in row and "quay-1" in row, row
+        assert href and href.endswith("#result/" + S.ids[name]), href
     first = text("recent-status")
     assert "Cập nhật lúc" in first, first
     wait(lambda: text("recent-status") != first, "the next refresh (every 3 s)", 10)
     shot("recent-vi")
-    link = rows[os.path.basename(NUMBERED)].find_element("css selector", "[data-testid=scan-result]")
-    link.click()
+    click(all_css('[data-testid=scan-result][href$="#result/%s"]'
+                  % S.ids[os.path.basename(NUMBERED)])[0])
     wait(lambda: text("field-number") == NUMBER, "the result opened from the recent scans")
 
 
@@ -563,7 +570,7 @@ def a_read_token_is_told_it_may_not_review():
     logout()
     login(S.reader)
     wait(lambda: attr("whoami-scope", "data-scope") == "read", "the reader logged in")
-    by_id("nav-review").click()
+    click("nav-review")
     wait(lambda: attr("review-status", "data-status") == "forbidden", "the refusal of the queue")
     assert "không có quyền duyệt" in text("review-status"), text("review-status")
     assert not all_css("[data-testid=review-row]")
@@ -578,7 +585,7 @@ def english_labels_after_the_switch_and_the_choice_is_kept():
     rid = S.ids[os.path.basename(NUMBERED)]
     S.driver.get(S.base + "/#result/" + rid)
     wait(lambda: text("field-number") == NUMBER, "the result")
-    by_id("lang-en").click()
+    click("lang-en")
     wait(lambda: text("nav-search") == "Search", "the English menu")
     assert text("nav-review") == "Review" and text("nav-recent") == "Recent"
     assert S.driver.execute_script("return document.documentElement.lang") == "en"
@@ -594,7 +601,7 @@ def english_labels_after_the_switch_and_the_choice_is_kept():
     wait(lambda: text("field-number") == NUMBER, "the result after a reload")
     assert "Number and symbol" in text("result-fields"), "the language was not remembered"
     assert S.driver.execute_script("return localStorage.getItem('sohoa-lang')") == "en"
-    by_id("lang-vi").click()
+    click("lang-vi")
     wait(lambda: "Số, ký hiệu" in text("result-fields"), "Vietnamese again")
 
 

@@ -594,6 +594,38 @@ static void test_example_loads(void **state)
 	expect_path(f->c.watches[0].path, f->dir, "inbox");
 }
 
+
+static void test_api_section(void **state)
+{
+	struct fx *f = *state;
+	put(f->dir, "keys/api.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+	put(f->dir, "keys/api.key", "key", 0600);
+	put(f->dir, "keys/tokens", "", 0600);
+	assert_clean(f, load(f, "[api]\nlisten = [::1]:8443\ncertificate = keys/api.pem\n"
+	    "key = keys/api.key\ntokens = keys/tokens\nclient_scope = review\n"));
+	assert_string_equal(f->c.api_listen, "[::1]:8443");
+	assert_int_equal(f->c.api_client_scope, 1);
+	assert_int_equal(f->c.api_timeout_s, 30);
+	assert_int_equal(load(f, "[api]\nlisten = localhost:8443\ntokens = keys/tokens\n"
+	    "plain_http = yes\n"), -1);
+	assert_problem(f, 2, "expected ADDRESS:PORT");
+	assert_int_equal(load(f, "[api]\nlisten = 0.0.0.0:8443\ntokens = keys/tokens\n"
+	    "plain_http = yes\n"), -1);
+	assert_problem(f, 0, "plain_http = yes is allowed only on a loopback address");
+	assert_int_equal(load(f, "[api]\nlisten = 127.0.0.1:8443\ntokens = keys/tokens\n"), -1);
+	assert_problem(f, 0, "[api] needs certificate and key");
+	assert_clean(f, load(f, "[api]\nlisten = 127.0.0.1:8080\nplain_http = yes\n"
+	    "tokens = keys/tokens\n"));
+	chmod(f->c.api_tokens, 0644);
+	assert_int_equal(load(f, "[api]\nlisten = 127.0.0.1:8080\nplain_http = yes\n"
+	    "tokens = keys/tokens\n"), -1);
+	assert_problem(f, 4, "readable by others");
+	assert_int_equal(load(f, "[webhook]\nurl = http://example.org/hook\n"), -1);
+	assert_problem(f, 2, "expected an https:// URL");
+	assert_int_equal(load(f, "[webhook]\nurl = https://example.org/hook\n"), -1);
+	assert_problem(f, 0, "[webhook] needs secret_file");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -606,7 +638,7 @@ int main(void)
 		T(test_secret_files_exist), T(test_many_problems), T(test_duplicate_key),
 		T(test_duplicate_watch), T(test_watch_missing_path), T(test_syntax_errors),
 		T(test_long_line_and_crlf), T(test_invalid_utf8), T(test_missing_file),
-		T(test_default_path), T(test_example_loads),
+		T(test_default_path), T(test_example_loads), T(test_api_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
