@@ -300,13 +300,17 @@ int auth_check(struct auth *a, struct MHD_Connection *c, const char *ip, struct 
 	if (cert == 1)
 		return 0;
 	const char *token = cert == 0 ? bearer(c) : NULL;
-	if (cert == 0 && token == NULL)
+	if (cert == 0 && token == NULL) {
+		/* Not a guess at a token: not counted against the address. */
 		err_set(e, "no credentials: send Authorization: Bearer <token>%s",
 		    a->cfg->api_client_ca ? " or a client certificate" : "");
-	else if (cert == 0 && find_token(a, token, who))
-		return 0;
-	else if (cert == 0)
+		return -1;
+	}
+	if (cert == 0) {
+		if (find_token(a, token, who))
+			return 0;
 		err_set(e, "the token is not valid");
+	}
 	failed(a, ip);
 	return -1;
 }

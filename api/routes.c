@@ -427,7 +427,7 @@ static enum MHD_Result get_recent(struct request *r)
 	struct err e = { 0 };
 	if (status_query(r->api->cfg->spool_dir, &st, &e) < 0)
 		return reply_json(r, 200, json_pack("{s:b, s:s, s:[]}", "daemon", 0, "reason",
-		    e.msg, "scans"));
+		    "the daemon (sohoa run) is not running", "scans"));
 	json_t *recent = json_object_get(st, "recent");
 	json_t *out = json_pack("{s:b, s:O}", "daemon", 1, "scans",
 	    json_is_array(recent) ? recent : json_array());

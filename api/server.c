@@ -160,6 +160,8 @@ static enum MHD_Result handle(struct request *r)
 		return reply_error(r, 413, "the request body is larger than %d bytes", BODY_MAX);
 	if (route_is_public(r->method, r->path))
 		return route_request(r);
+	if (strncmp(r->path, "/v1/", 4) != 0)
+		return reply_error(r, 404, "no such route");
 	if (auth_check(api->auth, r->conn, r->ip, &r->who, &status, &e) < 0) {
 		atomic_fetch_add(status == 429 ? &api->n.rate_limited : &api->n.auth_failures, 1);
 		return reply_error(r, (unsigned)status, "%s", e.msg);

@@ -291,6 +291,7 @@ static void note_attempt(struct webhook_sender *w, const char *error)
 	pthread_mutex_lock(&w->mu);
 	if (error == NULL) {
 		w->delivered++;
+		w->pending -= w->pending > 0;
 		w->last_error[0] = '\0';
 	} else {
 		w->failed_attempts++;
@@ -321,13 +322,14 @@ static json_t *load(const struct webhook_sender *w, const char *name, struct err
 	return d;
 }
 
-static void entry_add(struct webhook_sender *w, const char *name)
+/* Takes name. */
+static void entry_add(struct webhook_sender *w, char *name)
 {
 	struct err e = { 0 };
 	json_t *d = load(w, name, &e);
 	w->q = xrealloc(w->q, (w->nq + 1) * sizeof(*w->q));
 	struct entry *x = &w->q[w->nq++];
-	*x = (struct entry){ .name = xstrdup(name), .seen = 1, .next_at = time(NULL) };
+	*x = (struct entry){ .name = name, .seen = 1, .next_at = time(NULL) };
 	snprintf(x->created, sizeof(x->created), "%s",
 	    json_string_value(json_object_get(d, "created")) ?: "");
 	if (json_is_integer(json_object_get(d, "next_at")))
@@ -344,36 +346,71 @@ static int by_age(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->name, y->name);
 }
 
-/* Brings the list up to pending/: new files read, vanished ones forgotten. */
-static void scan(struct webhook_sender *w)
+static int by_name(const void *a, const void *b)
 {
-	DIR *d = opendir(w->pending_dir);
+	return strcmp((*(struct entry *const *)a)->name, (*(struct entry *const *)b)->name);
+}
+
+/* Forgets the entries no longer in pending/; returns the soonest next_at (0: none). */
+static time_t compact(struct webhook_sender *w)
+{
+	size_t k = 0;
+	time_t next = 0;
+	for (size_t i = 0; i < w->nq; i++) {
+		if (!w->q[i].seen) {
+			free(w->q[i].name);
+			continue;
+		}
+		w->q[k++] = w->q[i];
+		next = next == 0 || w->q[i].next_at < next ? w->q[i].next_at : next;
+	}
+	w->nq = k;
+	return next;
+}
+
+/* The names in pending/ that the list does not have yet (a backlog of
+ * thousands is looked up by name, not walked for each file). */
+static char **unknown_files(struct webhook_sender *w, size_t *n)
+{
+	struct entry **known = xcalloc(w->nq + 1, sizeof(*known));
+	char **fresh = NULL;
 	struct dirent *de;
-	for (size_t i = 0; i < w->nq; i++)
+	*n = 0;
+	for (size_t i = 0; i < w->nq; i++) {
 		w->q[i].seen = 0;
+		known[i] = &w->q[i];
+	}
+	qsort(known, w->nq, sizeof(*known), by_name);
+	DIR *d = opendir(w->pending_dir);
 	if (d == NULL)
 		log_warn("webhook: cannot read %s", w->pending_dir);
 	while (d != NULL && (de = readdir(d)) != NULL) {
+		struct entry key = { .name = de->d_name }, *kp = &key, **hit;
 		if (!delivery_name(de->d_name))
 			continue;
-		size_t i = 0;
-		while (i < w->nq && strcmp(w->q[i].name, de->d_name) != 0)
-			i++;
-		if (i < w->nq)
-			w->q[i].seen = 1;
-		else
-			entry_add(w, de->d_name);
+		hit = bsearch(&kp, known, w->nq, sizeof(*known), by_name);
+		if (hit != NULL) {
+			(*hit)->seen = 1;
+			continue;
+		}
+		fresh = xrealloc(fresh, (*n + 1) * sizeof(*fresh));
+		fresh[(*n)++] = xstrdup(de->d_name);
 	}
 	if (d != NULL)
 		closedir(d);
-	size_t k = 0;
-	for (size_t i = 0; i < w->nq; i++) {
-		if (w->q[i].seen)
-			w->q[k++] = w->q[i];
-		else
-			free(w->q[i].name);
-	}
-	w->nq = k;
+	free(known);
+	return fresh;
+}
+
+/* Brings the list up to pending/: new files read, vanished ones forgotten. */
+static void scan(struct webhook_sender *w)
+{
+	size_t n;
+	char **fresh = unknown_files(w, &n);
+	compact(w);
+	for (size_t i = 0; i < n; i++)
+		entry_add(w, fresh[i]);
+	free(fresh);
 	qsort(w->q, w->nq, sizeof(*w->q), by_age);
 	publish(w);
 }
@@ -466,17 +503,7 @@ static time_t send_due(struct webhook_sender *w)
 	for (size_t i = 0; i < w->nq && !stopping(w); i++)
 		if (w->q[i].next_at <= time(NULL))
 			attempt(w, &w->q[i]);
-	size_t k = 0;
-	time_t next = 0;
-	for (size_t i = 0; i < w->nq; i++) {
-		if (!w->q[i].seen) {
-			free(w->q[i].name);
-			continue;
-		}
-		w->q[k++] = w->q[i];
-		next = next == 0 || w->q[i].next_at < next ? w->q[i].next_at : next;
-	}
-	w->nq = k;
+	time_t next = compact(w);
 	publish(w);
 	return next;
 }

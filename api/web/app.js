@@ -64,6 +64,8 @@
 			'result.fields': 'Các trường', 'result.files': 'Tệp', 'result.pdf': 'Bản PDF đã ký',
 			'result.xml': 'Kết quả điện tử (XML)', 'result.corrections': 'Các lần sửa',
 			'result.part': 'Phần {0}, trang {1}–{2}',
+			'result.part1': 'Phần {0}, trang {1}',
+			'result.parts': 'Các phần của bản quét ({0})',
 			'result.version': 'phiên bản {0}',
 			'result.correction': 'phiên bản {0} · {1}: “{2}” → “{3}” · {4} · {5}',
 			'pdf.loading': 'Đang tải PDF…', 'pdf.loaded': 'PDF đã ký, {0}.',
@@ -150,6 +152,8 @@
 			'result.fields': 'Fields', 'result.files': 'Files', 'result.pdf': 'Signed PDF',
 			'result.xml': 'E-result (XML)', 'result.corrections': 'Corrections',
 			'result.part': 'Part {0}, pages {1}–{2}',
+			'result.part1': 'Part {0}, page {1}',
+			'result.parts': 'Parts of the scan ({0})',
 			'result.version': 'version {0}',
 			'result.correction': 'version {0} · {1}: “{2}” → “{3}” · {4} · {5}',
 			'pdf.loading': 'Loading the PDF…', 'pdf.loaded': 'Signed PDF, {0}.',
@@ -343,7 +347,17 @@
 			headers['Content-Type'] = 'application/json';
 			init.body = JSON.stringify(opts.body);
 		}
-		return fetch(path, init).then(function (res) {
+		/* A GET that could not reach the server is tried once more (the API restarting). */
+		var attempt = function () {
+			return fetch(path, init).catch(function () {
+				if (init.method !== 'GET')
+					throw new Error('network');
+				return new Promise(function (ok) { setTimeout(ok, 500); }).then(function () {
+					return fetch(path, init);
+				});
+			});
+		};
+		return attempt().then(function (res) {
 			if (!res.ok) {
 				return res.text().then(function (body) {
 					var msg = '';
@@ -687,7 +701,10 @@
 		if (Array.isArray(r.parts) && r.parts.length > 1) {
 			r.parts.forEach(function (p, i) {
 				var first = p.first_page || p.page || 1, n = p.pages || 1;
-				parts.appendChild(el('h3', {}, el('span', { i18n: ['result.part', i + 1, first, first + n - 1] }),
+				if (i === 0)
+					parts.appendChild(el('h2', { i18n: ['result.parts', r.parts.length] }));
+				var where = n > 1 ? ['result.part', i + 1, first, first + n - 1] : ['result.part1', i + 1, first];
+				parts.appendChild(el('h3', {}, el('span', { i18n: where }),
 				    ' · ', el('span', { i18n: [kindKey(p.kind)] })));
 				var names = FIELDS.filter(function (k) { return fieldsOf(p)[k] !== null && fieldsOf(p)[k] !== undefined; });
 				var tb = el('tbody');
@@ -1094,6 +1111,8 @@
 		var dm = $('recent-daemon');
 		show(dm, !daemon);
 		dm.setAttribute('data-daemon', daemon ? 'true' : 'false');
+		var why = $('recent-daemon-reason');
+		why.textContent = !daemon && ans.reason ? ' (' + ans.reason + ')' : '';
 		var scans = Array.isArray(ans.scans) ? ans.scans : [];
 		var sig = JSON.stringify(scans);
 		var body = $('recent-list');
@@ -1107,8 +1126,11 @@
 		    ('0' + now.getSeconds()).slice(-2);
 		if (scans.length)
 			status($('recent-status'), 'recent.updated', [hh], 'ok');
-		else
+		else if (daemon)
 			status($('recent-status'), 'recent.empty', null, 'ok');
+		else
+			status($('recent-status'), null);
+		show($('recent-table').parentNode, daemon || scans.length > 0);
 		$('recent-status').setAttribute('data-count', String(scans.length));
 	}
 
@@ -1122,11 +1144,17 @@
 		var rid = s.result_id || (s.result && s.result.id) || null;
 		var rcode = s.result_code || (s.result && s.result.result_code) || null;
 		var resCell = el('td');
-		if (state === 'archived' && rid)
+		if (state === 'archived' && rid) {
 			resCell.appendChild(el('a', { href: '#result/' + enc(rid), 'data-testid': 'scan-result', title: rid,
 				text: rcode || shortId(rid) }));
+			if (s.review === true) {
+				resCell.appendChild(document.createTextNode(' '));
+				resCell.appendChild(el('a', { href: '#review/' + enc(rid), class: 'badge warn',
+					'data-testid': 'scan-review', i18n: ['review.flagged'] }));
+			}
+		}
 		var src = s.file || s.name || s.source || s.path || '';
-		var row = el('tr', { 'data-testid': 'scan-row', 'data-state': state, 'data-id': s.id || null },
+		var row = el('tr', { 'data-testid': 'scan-row', 'data-state': state, 'data-job': s.job || s.id || null },
 		    el('td', { class: 'file', title: src, text: basename(src) }),
 		    el('td', { text: s.watch || s.folder || '' }),
 		    stateCell,
