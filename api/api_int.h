@@ -41,6 +41,22 @@ void journal_add(struct journal *j, const char *who, const char *result_id, cons
 /* Writes what is queued, then stops the thread and frees j. */
 void journal_stop(struct journal *j);
 
+/* ---- guard.c: a deadline for a request to arrive (slowloris) ---------------- */
+
+struct guard;
+int guard_start(unsigned timeout_s, struct guard **out, struct err *e);
+/* Stops the thread and frees g; call after MHD_stop_daemon. */
+void guard_stop(struct guard *g);
+/* MHD_OPTION_NOTIFY_CONNECTION's callback; cls is the guard. */
+void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe);
+/* The request on c is whole: no deadline until it has been answered. */
+void guard_answering(struct guard *g, struct MHD_Connection *c);
+/* The request on c was answered: the next one has `timeout` to arrive. */
+void guard_idle(struct guard *g, struct MHD_Connection *c);
+/* Connections shut down for being too slow. */
+unsigned long guard_cut(struct guard *g);
+
 /* ---- the server's shared state ------------------------------------------------ */
 
 enum { HIST_BUCKETS = 10 };
@@ -59,6 +75,7 @@ struct api {
 	const struct sohoa_config *cfg;
 	struct auth *auth;
 	struct journal *journal;
+	struct guard *guard;
 	pthread_key_t archive_key;    /* each pool thread's own archive (SQLite) handle */
 	pthread_mutex_t sign_lock;    /* verification and re-signing, one at a time */
 	struct api_counters n;
@@ -72,6 +89,11 @@ struct request {
 	const char *method;
 	char *path;                   /* the URL path, owned */
 	struct buf body;
+	int started;                  /* the access handler has seen it */
+	const char *raw_end;          /* where the raw URI's string ends in libmicrohttpd's
+	                               * buffer: a NUL inside the URI ends it early */
+	int malformed;                /* encoded '/', '\\' or NUL in the path, or a
+	                               * request line that is not HTTP/1.x */
 	int body_too_big;
 	char ip[64];
 	struct caller who;
@@ -112,8 +134,8 @@ int range_parse(const char *header, uint64_t size, uint64_t *from, uint64_t *to)
 
 /* The request is authenticated (r->who) unless the route is public. */
 enum MHD_Result route_request(struct request *r);
-/* 1 when `path` needs no credentials. */
-int route_is_public(const char *method, const char *path);
+/* 1 when `path` needs no credentials (GET and HEAD only). */
+int route_is_public(const char *path);
 /* Id checks: a result id (64 hex), or a result/dossier code ([A-Za-z0-9.-], ≤ 64). */
 int key_valid(const char *key);
 

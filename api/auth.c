@@ -260,8 +260,13 @@ static int client_certificate(struct auth *a, struct MHD_Connection *c, struct c
 	const gnutls_datum_t *chain = gnutls_certificate_get_peers(tls, &n);
 	if (chain == NULL || n == 0)
 		return 0;
-	if (gnutls_certificate_verify_peers2(tls, &status) != GNUTLS_E_SUCCESS || status != 0) {
-		err_set(e, "the client certificate is not issued by the CA this server trusts");
+	/* A certificate made for servers only (extended key usage) is no client's. */
+	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT };
+	if (gnutls_certificate_verify_peers(tls, &purpose, 1, &status) != GNUTLS_E_SUCCESS ||
+	    status != 0) {
+		err_set(e, "the client certificate is not issued by the CA this server trusts "
+		    "for clients");
 		return -1;
 	}
 	gnutls_x509_crt_t crt;

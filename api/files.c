@@ -135,6 +135,7 @@ enum MHD_Result reply_file(struct request *r, const char *path, const char *sha,
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, "ETag", etag);
+		MHD_add_response_header(resp, "Cache-Control", "private, max-age=0, must-revalidate");
 		return send_status(r, 304, resp);
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -157,6 +158,8 @@ enum MHD_Result reply_file(struct request *r, const char *path, const char *sha,
 		    MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, "Content-Range", cr);
 		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 		return send_status(r, 416, resp);
 	}
 	if (rp < 0) {

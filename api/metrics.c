@@ -107,7 +107,7 @@ static void archive_metrics(struct buf *b, struct api *api)
 	json_decref(s);
 }
 
-static void http_metrics(struct buf *b, struct api_counters *n)
+static void http_metrics(struct buf *b, struct api_counters *n, struct guard *guard)
 {
 	unsigned long cum = 0;
 	buf_appendf(b, "# HELP sohoa_http_requests_total HTTP requests answered, by status "
@@ -119,6 +119,8 @@ static void http_metrics(struct buf *b, struct api_counters *n)
 	    "credentials.", "counter", (double)atomic_load(&n->auth_failures));
 	gauge(b, "sohoa_http_rate_limited_total", "Requests refused after too many failed "
 	    "attempts.", "counter", (double)atomic_load(&n->rate_limited));
+	gauge(b, "sohoa_http_slow_requests_cut_total", "Connections shut down because their "
+	    "request did not arrive within [api] timeout.", "counter", (double)guard_cut(guard));
 	gauge(b, "sohoa_http_file_bytes_total", "Bytes of archived files sent.", "counter",
 	    (double)atomic_load(&n->bytes_sent));
 	buf_appendf(b, "# HELP sohoa_http_request_seconds Time to answer a request.\n"
@@ -139,6 +141,6 @@ enum MHD_Result metrics_reply(struct request *r)
 	struct buf b = { 0 };
 	daemon_metrics(&b, r->api);
 	archive_metrics(&b, r->api);
-	http_metrics(&b, &r->api->n);
+	http_metrics(&b, &r->api->n, r->api->guard);
 	return reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 }

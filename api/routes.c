@@ -35,13 +35,11 @@ int key_valid(const char *key)
 	return 1;
 }
 
-int route_is_public(const char *method, const char *path)
+int route_is_public(const char *path)
 {
 	const void *d;
 	const char *t;
 	size_t len;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return 0;
 	return strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0 ||
 	    web_file(path, &t, &d, &len) == 0;
 }
@@ -472,6 +470,8 @@ static int is(const struct route_args *ra, int n, const char *first)
 
 static enum MHD_Result route_get(struct request *r, struct route_args *ra)
 {
+	if (is(ra, 3, "results") && strcmp(ra->seg[2], "review") == 0)
+		return reply_error(r, 405, "a correction is a POST");
 	if (is(ra, 1, "whoami"))
 		return reply_json(r, 200, json_pack("{s:s, s:s}", "name", r->who.name, "scope",
 		    api_scope_name(r->who.scope)));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -70,6 +71,8 @@ static enum MHD_Result queue(struct request *r, unsigned status, struct MHD_Resp
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"sohoa\"");
+	if (status == 429)
+		MHD_add_response_header(resp, "Retry-After", "60");
 	r->status = status;
 	enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
@@ -154,12 +157,16 @@ static enum MHD_Result handle(struct request *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_is_clean, &bad);
 	for (const char *s = r->path; *s; s++)
 		bad |= (unsigned char)*s < 0x20;
-	if (bad)
-		return reply_error(r, 400, "control characters in the request");
+	guard_answering(api->guard, r->conn);
+	if (bad || r->malformed)
+		return reply_error(r, 400, bad ? "control characters in the request" :
+		    "an encoded '/', '\\' or NUL in the path, or not an HTTP/1.x request line");
 	if (r->body_too_big)
 		return reply_error(r, 413, "the request body is larger than %d bytes", BODY_MAX);
-	if (route_is_public(r->method, r->path))
-		return route_request(r);
+	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	if (route_is_public(r->path))
+		return get ? route_request(r) :
+		    reply_error(r, 405, "method %s is not allowed here", r->method);
 	if (strncmp(r->path, "/v1/", 4) != 0)
 		return reply_error(r, 404, "no such route");
 	if (auth_check(api->auth, r->conn, r->ip, &r->who, &status, &e) < 0) {
@@ -169,15 +176,26 @@ static enum MHD_Result handle(struct request *r)
 	return route_request(r);
 }
 
-static struct request *request_new(struct api *api, struct MHD_Connection *c,
-    const char *url, const char *method)
+/* An encoded '/', '\\' or NUL in the path would pass for a separator or an
+ * end once decoded; the raw URI is the only place to see them. */
+static int raw_path_suspect(const char *uri)
+{
+	for (const char *p = uri; *p != '\0' && *p != '?'; p++)
+		if (*p == '%' && p[1] != '\0' && (strncasecmp(p + 1, "2f", 2) == 0 ||
+		    strncasecmp(p + 1, "5c", 2) == 0 || strncmp(p + 1, "00", 2) == 0))
+			return 1;
+	return 0;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the request begins, before its headers. */
+static void *request_new(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct request *r = xcalloc(1, sizeof(*r));
-	r->api = api;
+	r->api = cls;
 	r->conn = c;
-	r->method = method;
-	r->path = xstrdup(url);
 	r->started_ms = clock_ms();
+	r->malformed = raw_path_suspect(uri);
+	r->raw_end = uri + strlen(uri);
 	client_ip(c, r->ip, sizeof(r->ip));
 	return r;
 }
@@ -186,10 +204,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *method, const char *version, const char *upload, size_t *upload_size,
     void **state)
 {
-	(void)version;
 	struct request *r = *state;
-	if (r == NULL) {
-		*state = request_new(cls, c, url, method);
+	if (r == NULL) /* never: the URI callback made it */
+		*state = r = request_new(cls, url, c);
+	if (!r->started) {
+		r->started = 1;
+		r->method = method;
+		r->path = xstrdup(url);
+		/* libmicrohttpd finds the version from the end of the request line and
+		 * hands out the URI as a C string: a raw NUL in the URI shows as a gap
+		 * between the string's end and the version. */
+		r->malformed |= version == NULL || strncmp(version, "HTTP/1.", 7) != 0 ||
+		    version != r->raw_end + 1;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -206,10 +232,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     enum MHD_RequestTerminationCode why)
 {
-	(void)c;
 	(void)why;
 	struct api *api = cls;
 	struct request *r = *state;
+	guard_idle(api->guard, c);
 	if (r == NULL)
 		return;
 	double s = (clock_ms() - r->started_ms) / 1000.0;
@@ -335,6 +361,8 @@ static struct MHD_Daemon *start_daemon(struct api *api, const struct listen_addr
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->api_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+	    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, api->guard,
+	    MHD_OPTION_URI_LOG_CALLBACK, request_new, api,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_ARRAY, cfg->api_plain_http ? &tls[4] : tls,
 	    MHD_OPTION_END);
@@ -372,13 +400,15 @@ static int api_init(struct api *api, const struct sohoa_config *cfg, struct err 
 		return -1;
 	archive_close(a);
 	if (signer_xml_init(e) < 0 || auth_new(cfg, &api->auth, e) < 0 ||
-	    journal_start(cfg, &api->journal, e) < 0)
+	    journal_start(cfg, &api->journal, e) < 0 ||
+	    guard_start(cfg->api_timeout_s, &api->guard, e) < 0)
 		return -1;
 	return 0;
 }
 
 static void api_fini(struct api *api)
 {
+	guard_stop(api->guard);
 	journal_stop(api->journal);
 	auth_free(api->auth);
 	struct archive *a = pthread_getspecific(api->archive_key);
