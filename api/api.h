@@ -59,7 +59,8 @@ int api_token_add(const char *path, const char *name, enum api_scope scope, char
 /*
  * Applies the edits to result `key` as the reviewer `by`: the next version,
  * its XML e-result re-issued and signed with the [signer] key, filed by
- * archive_revise. *filed is the stored object (caller owns). *status is 404
+ * archive_revise, and a "result.revised" webhook queued. *filed is the
+ * stored object (caller owns). *status is 404
  * when there is no such result or it is disposed, 422 when a value is
  * refused, 409 on a concurrent revision, 503 when the key is unavailable
  * (temporary), 500 otherwise; e says why.

@@ -242,7 +242,12 @@ int review_apply(const struct sohoa_config *cfg, struct archive *a, const char *
 		return -1;
 	int rc = revise(cfg, a, id, edits, n, by, actor, filed, status, e);
 	free(id);
-	if (rc == 0)
-		*status = 200;
-	return rc;
+	if (rc < 0)
+		return -1;
+	*status = 200;
+	struct err we = { 0 };
+	if (webhook_enqueue(cfg, "result.revised", *filed, &we) < 0)
+		log_warnx("result %s corrected, but the one-stop system will not be told: %s",
+		    json_string_value(json_object_get(*filed, "id")), we.msg);
+	return 0;
 }

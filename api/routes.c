@@ -408,8 +408,6 @@ static enum MHD_Result post_review(struct request *r, const char *key)
 		rc = reply_error(r, (unsigned)status, "%s", e.msg);
 		goto out;
 	}
-	if (webhook_enqueue(r->api->cfg, "result.revised", filed, &e) < 0)
-		log_warnx("webhook for the revision of %s not queued: %s", str(filed, "id"), e.msg);
 	rc = reply_json(r, 200, filed);
 out:
 	free(edits);

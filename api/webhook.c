@@ -411,7 +411,8 @@ static void scan(struct webhook_sender *w)
 	for (size_t i = 0; i < n; i++)
 		entry_add(w, fresh[i]);
 	free(fresh);
-	qsort(w->q, w->nq, sizeof(*w->q), by_age);
+	if (w->nq > 1)
+		qsort(w->q, w->nq, sizeof(*w->q), by_age);
 	publish(w);
 }
 

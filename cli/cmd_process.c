@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
 #include "signer/signer.h"
@@ -57,6 +58,7 @@ struct process_run {
 	struct package_info info;
 	char *work_root;
 	unsigned retry_max_s;
+	const struct sohoa_config *cfg; /* [webhook]: the daemon delivers what is queued */
 	int json;
 };
 
@@ -89,7 +91,13 @@ static int file_job(struct process_run *run, struct job *j, json_t **filed, stru
 		[BLOB_ORIGINAL] = j->source, [BLOB_PDF] = j->pdf, [BLOB_XML] = j->xml,
 		[BLOB_ALTO] = j->alto,
 	} };
-	return archive_commit(run->archive, j->result, &files, cli_actor(), filed, e);
+	if (archive_commit(run->archive, j->result, &files, cli_actor(), filed, e) < 0)
+		return -1;
+	struct err we = { 0 };
+	if (webhook_enqueue(run->cfg, "result.archived", *filed, &we) < 0)
+		log_warnx("%s: filed, but the one-stop system will not be told: %s", j->source,
+		    we.msg);
+	return 0;
 }
 
 /* A dossier's result code is handed out before signing: the XML names it. */
@@ -197,6 +205,7 @@ static int prepare_signing(struct process_run *run, const struct sohoa_config *c
 		.operator_name = cli_actor(),
 	};
 	run->retry_max_s = cfg->signer_retry_max_s;
+	run->cfg = cfg;
 	return EXIT_OK;
 }
 

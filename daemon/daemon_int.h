@@ -45,5 +45,7 @@ void stages_observe(struct stage_stats *s, enum stage st, double seconds);
 void stages_observe_result(struct stage_stats *s, json_t *result);
 /* {"buckets_s": [...], "<stage>": {"count", "sum_s", "le": [cumulative counts]}} */
 json_t *stages_json(const struct stage_stats *s);
+/* Seconds from t ("2026-11-22T09:15:00+07:00") to now; 0 when it does not parse. */
+double iso8601_age_s(const char *t);
 
 #endif

@@ -148,21 +148,32 @@ void recent_free(struct recent *r)
 	free(r);
 }
 
-static struct recent_scan *recent_find(struct recent *r, const char *job)
+/*
+ * The job's entry; else that of a scan from the same drop that did not
+ * decode yet and is taken again as a new job (a drop is in one job at a
+ * time, so an unfinished entry with its path can only be that).
+ */
+static struct recent_scan *recent_find(struct recent *r, const struct scan_event *ev)
 {
+	struct recent_scan *same_drop = NULL;
 	for (size_t k = 0; k < r->n; k++) {
 		struct recent_scan *x = &r->e[(r->head + RECENT_MAX - 1 - k) % RECENT_MAX];
-		if (strcmp(x->job, job) == 0)
+		if (strcmp(x->job, ev->job) == 0)
 			return x;
+		if (same_drop == NULL && ev->source != NULL && strcmp(x->source, ev->source) == 0 &&
+		    x->state != SCAN_ARCHIVED && x->state != SCAN_QUARANTINED)
+			same_drop = x;
 	}
-	return NULL;
+	if (same_drop != NULL)
+		snprintf(same_drop->job, sizeof(same_drop->job), "%s", ev->job);
+	return same_drop;
 }
 
 /* A job not in the ring (new, or pushed out by a hundred newer) goes in
  * as the newest, in place of the oldest. */
 static struct recent_scan *recent_slot(struct recent *r, const struct scan_event *ev)
 {
-	struct recent_scan *x = recent_find(r, ev->job);
+	struct recent_scan *x = recent_find(r, ev);
 	if (x != NULL)
 		return x;
 	x = &r->e[r->head];
@@ -277,6 +288,20 @@ void stages_observe_result(struct stage_stats *s, json_t *result)
 		if (seen)
 			stages_observe(s, from_pages[k], ms / 1000);
 	}
+}
+
+double iso8601_age_s(const char *t)
+{
+	struct tm tm = { 0 };
+	int oh = 0, om = 0;
+	char sign = '+';
+	if (t == NULL || sscanf(t, "%d-%d-%dT%d:%d:%d%c%d:%d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &sign, &oh, &om) != 9)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t at = timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return difftime(time(NULL), at);
 }
 
 json_t *stages_json(const struct stage_stats *s)

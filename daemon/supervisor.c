@@ -248,17 +248,7 @@ static double since_received(const struct sjob *j)
 {
 	if (j->taken_ms != 0)
 		return (double)(now_ms() - j->taken_ms) / 1000;
-	struct tm tm = { 0 };
-	int oh = 0, om = 0;
-	char sign = '+';
-	if (j->meta.received_at == NULL || sscanf(j->meta.received_at, "%d-%d-%dT%d:%d:%d%c%d:%d",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &sign, &oh,
-	    &om) != 9)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-	return difftime(time(NULL), t);
+	return iso8601_age_s(j->meta.received_at);
 }
 
 /*
