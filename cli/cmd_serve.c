@@ -17,9 +17,11 @@ int cmd_serve(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "usage: sohoa [-c FILE] serve\n");
 		return EXIT_USAGE;
 	}
-	int rc = cli_load_config(g, 1, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
+	int rc = EXIT_OK;
+	if (cli_load_config(g, 1, &cfg) < 0) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
 	log_set_level(cfg.log_level);
 	/* Blocked before any thread starts, so that only sigwait takes them. */
 	sigset_t set;
@@ -65,9 +67,11 @@ int cmd_token(int argc, char **argv, struct cli_global *g)
 	}
 	if (name == NULL)
 		return token_usage();
-	int rc = cli_load_config(g, 1, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
+	int rc = EXIT_OK;
+	if (cli_load_config(g, 1, &cfg) < 0) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
 	if (cfg.api_tokens == NULL) {
 		fprintf(stderr, "sohoa token: no [api] tokens file in %s\n", cfg.file);
 		rc = EXIT_USAGE;
