@@ -5,65 +5,32 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 
-from harness import ROOT, SOHOA, main, sohoa, test
+from harness import ROOT, main, sohoa, test
 import signing_kit as kit
+from daemon_kit import RunningDaemon
 
-SETTLE_MS = 300
 STABLE_S = 2
 
 
-class Daemon:
+class Daemon(RunningDaemon):
     """`sohoa init` + three drop folders + [daemon] tuned for tests, running."""
 
     def __init__(self, tmp, env=None, folders=("quay-2", "quay-3")):
-        self.tmp = tmp
-        self.dir = os.path.join(tmp, "s")
-        self.conf = kit.init_setup(self.dir)
+        self.folders = folders
+        super().__init__(tmp, env=env, stable_s=STABLE_S)
+
+    def setup(self):
         self.inbox = {"quay-1": os.path.join(self.dir, "inbox")}
-        extra = ""
-        for name in folders:
-            path = os.path.join(self.dir, name)
-            os.makedirs(path)
-            self.inbox[name] = path
-            extra += "\n[watch %s]\npath = %s\noperator = %s\n" % (name, name, name)
-        with open(self.conf, "a", encoding="utf-8") as f:
-            f.write("\n[daemon]\nworkers = 2\nsettle_ms = %d\nstable = %d\npage_timeout = 60\n"
-                    % (SETTLE_MS, STABLE_S) + extra)
-        self.env = dict(os.environ, **(env or {}))
-        self.env.pop("SOHOA_CONFIG", None)
-        self.proc = None
-        self.scans = 0
-        self.start()
+        for name in self.folders:
+            self.inbox[name] = os.path.join(self.dir, name)
+            os.makedirs(self.inbox[name])
 
-    def start(self):
-        self.log = open(os.path.join(self.tmp, "daemon.log"), "ab")
-        self.proc = subprocess.Popen([SOHOA, "-c", self.conf, "run"], stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
-        self.until(lambda: self.status() is not None, 60, "the daemon to answer")
-
-    def status(self):
-        code, out, _ = sohoa("-c", self.conf, "--json", "status")
-        return json.loads(out) if code == 0 else None
-
-    def stats(self):
-        code, out, err = sohoa("-c", self.conf, "stats", "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    def until(self, predicate, seconds, what):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError("the daemon exited (%s) while waiting for %s:\n%s"
-                                     % (self.proc.returncode, what, self.logtext()))
-            if predicate():
-                return
-            time.sleep(0.3)
-        raise AssertionError("timed out waiting for %s:\n%s" % (what, self.logtext()[-3000:]))
+    def more_config(self):
+        return "".join("\n[watch %s]\npath = %s\noperator = %s\n" % (n, n, n)
+                       for n in self.folders)
 
     def archived(self, n, seconds=240):
         self.until(lambda: self.stats()["results"] >= n, seconds, "%d results" % n)
@@ -72,34 +39,9 @@ class Daemon:
         q = self.status()
         return q["quarantined"] if q else []
 
-    def logtext(self):
-        with open(os.path.join(self.tmp, "daemon.log"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
     def scan(self, folder="quay-1", name=None):
         """A new distinct scan written into a folder (atomically, by rename)."""
-        self.scans += 1
-        name = name or "scan-%03d.pgm" % self.scans
-        tmp = os.path.join(self.tmp, "build-%d.pgm" % self.scans)
-        kit.small_scan(tmp, shift=self.scans * 3)
-        dest = os.path.join(self.inbox[folder], name)
-        os.rename(tmp, dest)
-        return dest
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self.proc = None
-        self.log.close()
-        assert code == 0, "the daemon exited %d on SIGTERM:\n%s" % (code, self.logtext())
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.proc = None
-        self.log.close()
+        return self.new_scan(self.inbox[folder], name)
 
     def empty(self, folder="quay-1"):
         return [n for n in os.listdir(self.inbox[folder]) if n != "done"] == []

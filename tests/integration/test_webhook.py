@@ -6,15 +6,14 @@ import hmac
 import http.server
 import json
 import os
-import signal
 import ssl
 import subprocess
 import tempfile
 import threading
 import time
 
-from harness import ROOT, SOHOA, main, sohoa, test
-import signing_kit as kit
+from daemon_kit import RunningDaemon
+from harness import main, sohoa, test
 
 SECRET = "s3cret-for-the-test"
 
@@ -88,38 +87,21 @@ class Receiver:
         self.httpd.server_close()
 
 
-class Daemon:
+class Daemon(RunningDaemon):
     """`sohoa init` + [daemon] tuned for tests + [webhook] to the receiver, running."""
 
     def __init__(self, tmp, receiver, ca=True):
-        self.tmp = tmp
-        self.dir = os.path.join(tmp, "s")
-        self.conf = kit.init_setup(self.dir)
+        self.inbox = None
+        super().__init__(tmp, extra="\n[webhook]\nurl = %s\nsecret_file = webhook.secret\n"
+                         "timeout = 5\nretry_max = 2\n" % receiver.url +
+                         ("ca = %s\n" % receiver.ca if ca else ""))
+
+    def setup(self):
         self.inbox = os.path.join(self.dir, "inbox")
         secret = os.path.join(self.dir, "webhook.secret")
         fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.write(fd, (" %s \nnot the key\n" % SECRET).encode())
         os.close(fd)
-        with open(self.conf, "a", encoding="utf-8") as f:
-            f.write("\n[daemon]\nworkers = 2\nsettle_ms = 300\nstable = 2\npage_timeout = 60\n"
-                    "\n[webhook]\nurl = %s\nsecret_file = webhook.secret\ntimeout = 5\n"
-                    "retry_max = 2\n" % receiver.url + ("ca = %s\n" % receiver.ca if ca else ""))
-        self.spool = os.path.join(self.dir, "spool")
-        self.env = dict(os.environ)
-        self.env.pop("SOHOA_CONFIG", None)
-        self.proc = None
-        self.scans = 0
-        self.start()
-
-    def start(self):
-        self.log = open(os.path.join(self.tmp, "daemon.log"), "ab")
-        self.proc = subprocess.Popen([SOHOA, "-c", self.conf, "run"], stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
-        self.until(lambda: self.status() is not None, 60, "the daemon to answer")
-
-    def status(self):
-        code, out, _ = sohoa("-c", self.conf, "--json", "status")
-        return json.loads(out) if code == 0 else None
 
     def hook(self):
         st = self.status()
@@ -130,32 +112,8 @@ class Daemon:
         assert code in (0, 1), err
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
-    def stats(self):
-        code, out, err = sohoa("-c", self.conf, "stats", "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    def until(self, predicate, seconds, what):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError("the daemon exited (%s) while waiting for %s:\n%s"
-                                     % (self.proc.returncode, what, self.logtext()[-3000:]))
-            if predicate():
-                return
-            time.sleep(0.3)
-        raise AssertionError("timed out waiting for %s:\n%s" % (what, self.logtext()[-3000:]))
-
-    def logtext(self):
-        with open(os.path.join(self.tmp, "daemon.log"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
     def scan(self, name=None, shift=None):
-        self.scans += 1
-        name = name or "scan-%03d.pgm" % self.scans
-        tmp = os.path.join(self.tmp, "build-%d.pgm" % self.scans)
-        kit.small_scan(tmp, shift=self.scans * 3 if shift is None else shift)
-        os.rename(tmp, os.path.join(self.inbox, name))
+        self.new_scan(self.inbox, name, shift)
 
     def queued(self, which):
         d = os.path.join(self.spool, "webhooks", which)
@@ -168,21 +126,6 @@ class Daemon:
             with open(os.path.join(d, name), encoding="utf-8") as f:
                 out.append(json.load(f))
         return out
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self.proc = None
-        self.log.close()
-        assert code == 0, "the daemon exited %d on SIGTERM:\n%s" % (code, self.logtext())
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.proc = None
-        self.log.close()
 
 
 def with_daemon(fn, ca=True, **receiver_args):
