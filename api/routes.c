@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon/daemon.h"
 #include "pipeline/pipeline.h"
@@ -139,25 +138,23 @@ static enum MHD_Result get_file(struct request *r, const char *key, const char *
 	if (find(r, key, &res, &rc) < 0)
 		return rc;
 	const char *rel = str(json_object_get(res, "files"), kind);
-	if (json_is_true(json_object_get(res, "disposed")))
+	const char *blob = rel != NULL ? strrchr(rel, '/') : NULL;
+	if (json_is_true(json_object_get(res, "disposed"))) {
 		rc = reply_error(r, 410, "result '%s' is disposed", key);
-	else if (rel == NULL || strrchr(rel, '/') == NULL)
+	} else if (blob == NULL) {
 		rc = reply_error(r, 404, "result '%s' has no %s file", key, kind);
-	if (rel == NULL || strrchr(rel, '/') == NULL ||
-	    json_is_true(json_object_get(res, "disposed"))) {
-		json_decref(res);
-		return rc;
+	} else {
+		char *path = xasprintf("%s/%s", r->api->cfg->archive_dir, rel);
+		const char *ext = kind, *type = strcmp(kind, "pdf") == 0 ? "application/pdf" :
+		    strcmp(kind, "xml") == 0 ? "application/xml; charset=utf-8" : sniff(path, &ext);
+		const char *code = str(res, "result_code");
+		char *name = code ? xasprintf("%s.%s", code, ext) :
+		    xasprintf("%.16s.%s", str(res, "id"), ext);
+		audit(r, res, kind);
+		rc = reply_file(r, path, blob + 1, type, name, strcmp(kind, "original") != 0);
+		free(name);
+		free(path);
 	}
-	char *path = xasprintf("%s/%s", r->api->cfg->archive_dir, rel);
-	const char *ext = kind, *type = strcmp(kind, "pdf") == 0 ? "application/pdf" :
-	    strcmp(kind, "xml") == 0 ? "application/xml; charset=utf-8" : sniff(path, &ext);
-	const char *code = str(res, "result_code");
-	char *name = code ? xasprintf("%s.%s", code, ext) :
-	    xasprintf("%.16s.%s", str(res, "id"), ext);
-	audit(r, res, kind);
-	rc = reply_file(r, path, strrchr(rel, '/') + 1, type, name, strcmp(kind, "original") != 0);
-	free(name);
-	free(path);
 	json_decref(res);
 	return rc;
 }
@@ -248,19 +245,6 @@ static enum MHD_Result get_dossier(struct request *r, const char *code)
 	    "results", listed(results)));
 }
 
-/* YYYY-MM-DD that names a real day. */
-static int date_valid(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0' || strlen(s) != 10)
-		return 0;
-	int mday = tm.tm_mday, mon = tm.tm_mon;
-	tm.tm_isdst = -1;
-	timegm(&tm);
-	return tm.tm_mday == mday && tm.tm_mon == mon;
-}
-
 static int parse_limit(const char *v, unsigned *out)
 {
 	char *end = NULL;
@@ -311,20 +295,28 @@ static int parse_query(struct request *r, struct archive_query *q, enum MHD_Resu
 	const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	const char *review = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "review");
 	const char *fold = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fold");
-	if (qp.bad != NULL)
+	if (qp.bad != NULL) {
 		*rc = reply_error(r, 400, "unknown parameter '%s'", qp.bad);
-	else if (parse_limit(limit, &q->limit) < 0)
+		return -1;
+	}
+	if (parse_limit(limit, &q->limit) < 0) {
 		*rc = reply_error(r, 400, "limit must be a number from 1 to %d", LIMIT_MAX);
-	else if (q->from != NULL && !date_valid(q->from))
-		*rc = reply_error(r, 400, "from must be a date YYYY-MM-DD");
-	else if (q->to != NULL && !date_valid(q->to))
-		*rc = reply_error(r, 400, "to must be a date YYYY-MM-DD");
+		return -1;
+	}
+	const char *why = NULL;
+	if (q->from != NULL && !iso_date_valid(q->from))
+		why = "from must be a date YYYY-MM-DD";
+	else if (q->to != NULL && !iso_date_valid(q->to))
+		why = "to must be a date YYYY-MM-DD";
 	else if (q->from != NULL && q->to != NULL && strcmp(q->from, q->to) > 0)
-		*rc = reply_error(r, 400, "from is after to");
-	else
-		return (q->review = review != NULL && strcmp(review, "1") == 0,
-		    q->fold = fold == NULL || strcmp(fold, "0") != 0, 0);
-	return -1;
+		why = "from is after to";
+	if (why != NULL) {
+		*rc = reply_error(r, 400, "%s", why);
+		return -1;
+	}
+	q->review = review != NULL && strcmp(review, "1") == 0;
+	q->fold = fold == NULL || strcmp(fold, "0") != 0;
+	return 0;
 }
 
 static enum MHD_Result get_search(struct request *r, int review_queue)

@@ -255,6 +255,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* %XX decoding; '+' is a space (HTML forms). A %00 becomes 0x01, which the
  * checks refuse, instead of cutting the string short. */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
@@ -263,10 +269,10 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void)c;
 	char *w = s;
 	for (const char *p = s; *p; p++) {
-		unsigned v;
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && p[1] && p[2] &&
-		    strchr("0123456789abcdefABCDEF", p[1]) && strchr("0123456789abcdefABCDEF", p[2])) {
-			*w++ = v == 0 ? '\x01' : (char)v;
+		int hi = *p == '%' ? hex_value(p[1]) : -1;
+		int lo = hi >= 0 ? hex_value(p[2]) : -1;
+		if (lo >= 0) {
+			*w++ = hi == 0 && lo == 0 ? '\x01' : (char)(hi * 16 + lo);
 			p += 2;
 		} else {
 			*w++ = *p == '+' ? ' ' : *p;

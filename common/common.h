@@ -89,6 +89,8 @@ int sha256_file_hex(const char *path, char out[65], struct err *e);
 
 /* Local time of Viet Nam (UTC+07:00, no daylight saving): 2026-11-22T09:15:00+07:00 */
 void time_iso8601_vn(time_t t, char out[32]);
+/* 1 when s is a real calendar date written YYYY-MM-DD (xs:date, no zone). */
+int iso_date_valid(const char *s);
 /* CLOCK_MONOTONIC in milliseconds: for timeouts and for measuring. */
 double clock_ms(void);
 

@@ -240,6 +240,20 @@ void time_iso8601_vn(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
 }
 
+int iso_date_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= (m == 2 && !leap ? 28 : mdays[m - 1]);
+}
+
 double clock_ms(void)
 {
 	struct timespec ts;

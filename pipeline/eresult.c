@@ -117,8 +117,6 @@ static int shaped(const char *s, const char *tmpl)
 
 #define DOSSIER_SHAPE "ddd.dd.dd.Ldd-dddddd-dddd"
 
-static int iso_date_ok(const char *s);
-
 /* xs:dateTime with a zone, as time_iso8601_vn writes it. */
 static int zoned_time_ok(const char *v)
 {
@@ -128,7 +126,7 @@ static int zoned_time_ok(const char *v)
 		return 0;
 	memcpy(date, v, 10);
 	date[10] = '\0';
-	return iso_date_ok(date) && atoi(v + 11) < 24 && atoi(v + 14) < 60 && atoi(v + 17) < 60;
+	return iso_date_valid(date) && atoi(v + 11) < 24 && atoi(v + 14) < 60 && atoi(v + 17) < 60;
 }
 
 /* The schema's patterns, checked here so that nothing signed fails it. */
@@ -197,26 +195,13 @@ static xmlNodePtr add_field(struct eb *b, xmlNodePtr parent, const char *name, j
 	return add_str(b, parent, name, json_str(b, obj, key));
 }
 
-/* A real calendar date written YYYY-MM-DD (what xs:date takes, no zone). */
-static int iso_date_ok(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) ||
-	    !digits(s + 5, 2) || !digits(s + 8, 2))
-		return 0;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= (m == 2 && !leap ? 28 : mdays[m - 1]);
-}
-
 static void add_date(struct eb *b, xmlNodePtr parent, const char *name, json_t *fields,
     const char *key)
 {
 	const char *v = json_str(b, fields, key);
 	if (v == NULL || b->failed)
 		return;
-	if (!iso_date_ok(v)) {
+	if (!iso_date_valid(v)) {
 		eb_fail(b, "the field \"%s\" is not a date YYYY-MM-DD", key);
 		return;
 	}
