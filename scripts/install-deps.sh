@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages sohoa needs, only those that are missing.
-# Usage: install-deps.sh [samples]   ("samples" adds what `make samples` needs)
+# Usage: install-deps.sh [samples] [fuzz] [bench]   (what `make samples`, `make fuzz`
+# and `make bench` need besides the build)
 set -eu
 BUILD="gcc make pkg-config openssl python3 \
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
@@ -11,13 +12,17 @@ BUILD="gcc make pkg-config openssl python3 \
   libqpdf-dev libharfbuzz-dev liblcms2-dev libcurl4-openssl-dev fonts-liberation2 \
   libengine-pkcs11-openssl softhsm2 opensc poppler-utils xmlsec1 qpdf libxml2-utils \
   libpoppler-glib-dev libgnutls28-dev wrk chromium chromium-driver python3-selenium \
-  python3-yaml"
+  python3-yaml valgrind"
 SAMPLES="python3-pil python3-qrcode python3-numpy fonts-liberation2"
+FUZZ="clang libclang-rt-14-dev"
+BENCH="ocrmypdf time"
 
 wanted="$BUILD"
 for group in "$@"; do
 	case "$group" in
 	samples) wanted="$wanted $SAMPLES" ;;
+	fuzz) wanted="$wanted $FUZZ" ;;
+	bench) wanted="$wanted $BENCH $SAMPLES" ;;
 	*) echo "install-deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -30,7 +30,7 @@ for t in "$TESTDIR"/test_*; do
 	passed=$((passed + p)); failed=$((failed + f))
 done
 
-for t in tests/integration/test_*.py; do
+for t in tests/integration/test_*.py tests/hostile/test_*.py tests/chaos/test_*.py; do
 	[ -f "$t" ] || continue
 	echo "== $(basename "$t")"
 	SOHOA="$SOHOA" "$PYTHON" "$t" >"$log" 2>&1
