@@ -235,21 +235,6 @@ int isq_is_hex64(const char *s)
 }
 
 /* A real calendar date written YYYY-MM-DD. */
-int isq_date_ok(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	if (strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
-	    strspn(s + 8, "0123456789") != 2)
-		return 0;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	return !(m == 2 && d == 29 && !leap);
-}
-
 /* ---- loading results ------------------------------------------------------ */
 
 /* Disposal is shown on the stored object; a dossier link brings its own code. */
@@ -532,11 +517,11 @@ static char *fts_query(const char *words, int fold)
 static int check_dates(const struct archive_query *q, struct err *e)
 {
 	const char *from = given(q->from), *to = given(q->to);
-	if (from != NULL && !isq_date_ok(from)) {
+	if (from != NULL && !iso_date_valid(from)) {
 		err_set(e, "from date '%s' is not a real date written YYYY-MM-DD", from);
 		return -1;
 	}
-	if (to != NULL && !isq_date_ok(to)) {
+	if (to != NULL && !iso_date_valid(to)) {
 		err_set(e, "to date '%s' is not a real date written YYYY-MM-DD", to);
 		return -1;
 	}

@@ -35,8 +35,6 @@ char *isq_text_key(const char *s);
 /* text_fold, whitespace squeezed; NULL for NULL or blank. */
 char *isq_fold_key(const char *s);
 int isq_is_hex64(const char *s);
-/* A real calendar date written YYYY-MM-DD. */
-int isq_date_ok(const char *s);
 
 /* Result rows: these columns, then result_code and the link's reused flag. */
 #define ISQ_RESULT_COLS "r.json, r.disposed, r.disposed_reason, r.disposed_at"

@@ -97,7 +97,7 @@ static int update_row(struct idx *h, const char *id, json_t *next, struct err *e
 	if (rc == 0)
 		rc = isq_exec(h, e, "UPDATE results SET json = ?, number_key = ?, issuer_id = ?,"
 		    " type_key = ?, date = ?, review = ? WHERE id = ?", "ttnttit", json, number_key,
-		    issuer_id, type_key, isq_date_ok(date) ? date : NULL,
+		    issuer_id, type_key, date != NULL && iso_date_valid(date) ? date : NULL,
 		    (int64_t)json_is_true(json_object_get(next, "review")), id);
 	free(json);
 	free(number_key);

@@ -185,7 +185,7 @@ static int intake_read(const struct index_commit *c, struct intake *in, struct e
 	in->pages = json_integer_value(json_object_get(r, "pages"));
 	in->dossier = isq_field_str(r, "dossier_code");
 	in->issuer = isq_field_str(r, "issuer");
-	in->date = isq_date_ok(isq_field_str(r, "date")) ? isq_field_str(r, "date") : NULL;
+	in->date = isq_field_str(r, "date") != NULL && iso_date_valid(isq_field_str(r, "date")) ? isq_field_str(r, "date") : NULL;
 	in->actor = c->actor != NULL ? c->actor : "unknown";
 	in->number_key = isq_text_key(isq_field_str(r, "number"));
 	in->issuer_key = isq_text_key(in->issuer);
