@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <utf8proc.h>
 
 #include "signer/signer.h"
 
@@ -111,6 +112,24 @@ enum MHD_Result reply_json(struct request *r, unsigned status, json_t *body)
 	return reply_text(r, status, "application/json", text, strlen(text));
 }
 
+/*
+ * A message quoting the request (its method, a parameter's name) may hold
+ * bytes that are not UTF-8, or be cut inside a character; JSON must be UTF-8,
+ * or jansson makes nothing. Each byte that does not fit becomes '?'.
+ */
+static void utf8_repair(char *s)
+{
+	utf8proc_int32_t cp;
+	for (size_t i = 0, n = strlen(s); i < n;) {
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(n - i), &cp);
+		if (k > 0)
+			i += (size_t)k;
+		else
+			s[i++] = '?';
+	}
+}
+
 enum MHD_Result reply_error(struct request *r, unsigned status, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
@@ -118,6 +137,7 @@ enum MHD_Result reply_error(struct request *r, unsigned status, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_repair(msg);
 	return reply_json(r, status, json_pack("{s:s, s:i}", "error", msg, "status", (int)status));
 }
 
