@@ -4,7 +4,8 @@
  * listening socket, the input written into one end of a loopback TCP
  * connection whose other end is handed to MHD_add_connection, the answer read back to the end. That runs the URI
  * checks and unescaping, the Authorization header and token lookup, the
- * routes with their id checks and query parsing, on an empty archive. The
+ * routes with their id checks and query parsing, on an archive holding one
+ * result (file_result: files with ETag and ranges, verification, review). The
  * input's first line also goes straight to range_parse, key_valid and
  * route_is_public. Tokens: "sohoa_fuzz_admin" (admin), "sohoa_fuzz_read" (read).
  */
@@ -64,6 +65,43 @@ static char *tokens_file(const char *dir)
 	return path;
 }
 
+/*
+ * One result in the archive, so that the file, verify and review routes have
+ * something to serve: fuzz/api-result.json (a receipt's result), filed with
+ * seeds of the other targets as its files. Its id is the original's sha256:
+ * 22241910b1dda243aeb532ec30017a43f42803943638215f167b32c908d6f069; its
+ * result code 000.25.01.H13-250121-0361-KQ1.
+ */
+static void file_result(void)
+{
+	struct err e = { 0 };
+	struct archive *a = NULL;
+	json_error_t je;
+	json_t *filed = NULL;
+	char repo[4096], sha[65];
+	snprintf(repo, sizeof(repo), "%s/..", fuzz_data_dir());
+	char *json = xasprintf("%s/fuzz/api-result.json", repo);
+	struct archive_files f = { .path = {
+		[BLOB_ORIGINAL] = xasprintf("%s/fuzz/corpus/decode/c-1.png", repo),
+		[BLOB_PDF] = xasprintf("%s/fuzz/corpus/decode/text.pdf", repo),
+		[BLOB_XML] = xasprintf("%s/fuzz/corpus/xml/eresult-signed.xml", repo),
+	} };
+	json_t *res = json_load_file(json, 0, &je);
+	if (res == NULL || sha256_file_hex(f.path[BLOB_ORIGINAL], sha, &e) < 0)
+		fatalx("%s: %s %s", json, je.text, e.msg);
+	json_object_set_new(res, "id", json_string(sha));
+	if (archive_open(cfg.archive_dir, 1, &a, &e) < 0 ||
+	    archive_commit(a, res, &f, "fuzz", &filed, &e) < 0)
+		fatalx("cannot file the fuzz result: %s", e.msg);
+	archive_close(a);
+	json_decref(filed);
+	json_decref(res);
+	cfg.signer_trust = xasprintf("%s/fuzz/xml-trust.pem", repo); /* the XML's CA */
+	for (int k = 0; k < BLOB_KINDS; k++)
+		free((char *)f.path[k]);
+	free(json);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
@@ -82,6 +120,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.api_tokens = tokens_file(dir);
 	cfg.api_threads = 1;
 	cfg.api_timeout_s = 10;
+	file_result();
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	if ((listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(listener, (struct sockaddr *)&lo, sizeof(lo)) < 0 || listen(listener, 4) < 0)

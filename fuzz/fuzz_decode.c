@@ -5,6 +5,7 @@
  */
 #include "fuzz/fuzz_kit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <leptonica/allheaders.h>
@@ -40,14 +41,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct decoder *d = NULL;
 	struct err e = { 0 };
 	char sha[65];
-	if (decoder_open(fuzz_memfile(data, size), &limits, &d, &e) < 0)
+	int verbose = getenv("FUZZ_VERBOSE") != NULL;
+	if (decoder_open(fuzz_memfile(data, size), &limits, &d, &e) < 0) {
+		if (verbose)
+			fprintf(stderr, "open: %s\n", e.msg);
 		return 0;
+	}
 	decoder_sha256(d, sha);
 	(void)decoder_format(d);
 	for (unsigned i = 0, n = decoder_page_count(d); i < n; i++) {
 		struct page_image img;
 		if (decoder_next_page(d, &img, &e) == 0)
 			check_page(&img);
+		if (verbose)
+			fprintf(stderr, "page %u: %s %dx%d %d bpp %s\n", i + 1, decoder_format(d),
+			    img.width, img.height, img.pix ? pixGetDepth(img.pix) : 0,
+			    img.pix ? "" : e.msg);
 		page_image_clear(&img);
 	}
 	decoder_close(d);
