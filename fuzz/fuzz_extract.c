@@ -98,18 +98,19 @@ static void add_word(struct page_build *pb, const char *s, size_t n, long xpos, 
 static size_t placement(const char *s, size_t n, long v[4], int *nv)
 {
 	char head[80];
+	long got[4];
 	int used = 0;
 	size_t k = n < sizeof(head) - 1 ? n : sizeof(head) - 1;
 	if (n < 2 || s[0] != '@')
 		return 0;
 	memcpy(head, s, k);
 	head[k] = '\0';
-	*nv = sscanf(head, "@%ld,%ld%n,%ld%n,%ld%n", &v[0], &v[1], &used, &v[2], &used, &v[3],
-	    &used);
+	*nv = sscanf(head, "@%ld,%ld%n,%ld%n,%ld%n", &got[0], &got[1], &used, &got[2], &used,
+	    &got[3], &used);
 	if (*nv < 2)
 		return 0;
-	for (int i = 0; i < 4; i++)  /* no overflow in the sums below */
-		v[i] = v[i] < -COORD_MAX ? -COORD_MAX : v[i] > COORD_MAX ? COORD_MAX : v[i];
+	for (int i = 0; i < *nv; i++)  /* no overflow in the sums below */
+		v[i] = got[i] < -COORD_MAX ? -COORD_MAX : got[i] > COORD_MAX ? COORD_MAX : got[i];
 	return (size_t)used + (used < (int)k && head[used] == ' ');
 }
 
