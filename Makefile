@@ -52,6 +52,7 @@ endef
 build/release/api/web.o build/asan/api/web.o: $(WEB_FILES)
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
+include fuzz/fuzz.mk
 
 .PHONY: all deps check asan bench demo install clean samples tests eval
 all: bin/sohoa
@@ -69,7 +70,7 @@ bin/sohoa-asan: $(asan_CLI) build/asan/libsohoa.a
 deps:
 	@sh scripts/install-deps.sh
 
-tests: bin/sohoa $(release_TEST) $(release_TOOLS)
+tests: bin/sohoa $(release_TEST) $(release_TOOLS) $(release_FUZZ)
 
 # The README's test command. Ends with "N passed, N failed".
 check: deps
@@ -77,7 +78,7 @@ check: deps
 	@SOHOA_TOOLS=build/release/tools sh tests/run.sh build/release/tests bin/sohoa
 
 asan: deps
-	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST) $(asan_TOOLS)
+	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST) $(asan_TOOLS) $(asan_FUZZ)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
 

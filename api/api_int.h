@@ -101,6 +101,15 @@ struct request {
 	unsigned status;              /* what was queued, for the counters */
 };
 
+/* api_serve's parts, also for fuzz/fuzz_api.c, which feeds the server
+ * connections itself. api_init: 0, or -1 and then api_fini all the same. */
+int api_init(struct api *api, const struct sohoa_config *cfg, struct err *e);
+void api_fini(struct api *api);
+/* The server with no listening socket and no thread of its own: the caller
+ * hands it connections (MHD_add_connection) and runs it (MHD_run). Plain
+ * HTTP only: NULL when cfg asks for TLS. */
+struct MHD_Daemon *api_start_unlistened(struct api *api);
+
 /* The calling thread's archive, opened on first use; NULL (and e) if it cannot be. */
 struct archive *api_archive(struct api *api, struct err *e);
 

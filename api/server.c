@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <utf8proc.h>
 
 #include "signer/signer.h"
 
@@ -111,6 +112,24 @@ enum MHD_Result reply_json(struct request *r, unsigned status, json_t *body)
 	return reply_text(r, status, "application/json", text, strlen(text));
 }
 
+/*
+ * A message quoting the request (its method, a parameter's name) may hold
+ * bytes that are not UTF-8, or be cut inside a character; JSON must be UTF-8,
+ * or jansson makes nothing. Each byte that does not fit becomes '?'.
+ */
+static void utf8_repair(char *s)
+{
+	utf8proc_int32_t cp;
+	for (size_t i = 0, n = strlen(s); i < n;) {
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(n - i), &cp);
+		if (k > 0)
+			i += (size_t)k;
+		else
+			s[i++] = '?';
+	}
+}
+
 enum MHD_Result reply_error(struct request *r, unsigned status, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
@@ -118,6 +137,7 @@ enum MHD_Result reply_error(struct request *r, unsigned status, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_repair(msg);
 	return reply_json(r, status, json_pack("{s:s, s:i}", "error", msg, "status", (int)status));
 }
 
@@ -347,8 +367,10 @@ static struct MHD_Daemon *start_daemon(struct api *api, const struct listen_addr
 	const struct sohoa_config *cfg = api->cfg;
 	unsigned threads = cfg->api_threads ? cfg->api_threads :
 	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	if (la->ipv6)
+	/* No address: no listening socket, and no thread (api_start_unlistened). */
+	unsigned flags = la == NULL ? MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL :
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (la != NULL && la->ipv6)
 		flags |= MHD_USE_IPv6;
 	if (!cfg->api_plain_http)
 		flags |= MHD_USE_TLS;
@@ -360,8 +382,8 @@ static struct MHD_Daemon *start_daemon(struct api *api, const struct listen_addr
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, api,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&la->sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1u,
+	    MHD_OPTION_SOCK_ADDR, la ? (const struct sockaddr *)&la->sa : NULL,
+	    MHD_OPTION_THREAD_POOL_SIZE, la == NULL ? 0u : threads ? threads : 1u,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->api_max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->api_timeout_s,
@@ -392,7 +414,7 @@ static void wait_for_stop(void)
 	} while (sig == SIGHUP);
 }
 
-static int api_init(struct api *api, const struct sohoa_config *cfg, struct err *e)
+int api_init(struct api *api, const struct sohoa_config *cfg, struct err *e)
 {
 	struct archive *a = NULL;
 	memset(api, 0, sizeof(*api));
@@ -412,7 +434,7 @@ static int api_init(struct api *api, const struct sohoa_config *cfg, struct err 
 	return 0;
 }
 
-static void api_fini(struct api *api)
+void api_fini(struct api *api)
 {
 	guard_stop(api->guard);
 	journal_stop(api->journal);
@@ -422,6 +444,12 @@ static void api_fini(struct api *api)
 	pthread_key_delete(api->archive_key);
 	pthread_mutex_destroy(&api->sign_lock);
 	signer_xml_cleanup();
+}
+
+struct MHD_Daemon *api_start_unlistened(struct api *api)
+{
+	static const struct tls_files none;
+	return api->cfg->api_plain_http ? start_daemon(api, NULL, &none) : NULL;
 }
 
 int api_serve(const struct sohoa_config *cfg, struct err *e)
