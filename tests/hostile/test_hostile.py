@@ -70,12 +70,17 @@ class Memory(threading.Thread):
         self.d = d
         self.peak = {}          # "role pid" -> bytes (the larger of RSS and HWM seen)
         self.pids = {}
+        self.answers = self.silences = 0   # status asked while the daemon runs
         self.done = threading.Event()
 
     def refresh(self):
+        if self.d.proc is None:
+            return
         st = self.d.status()
         if st is None:
+            self.silences += 1
             return
+        self.answers += 1
         for w in st.get("workers", []):
             self.pids[w["pid"]] = "worker"
         api = st.get("api") or {}
@@ -462,7 +467,8 @@ def writers_racing_the_intake():
             b"truncated.pgm" in quarantine_entries(d), DEADLINE_S,
             "the racing writers' scans")
     for what, sha in shas.items():
-        kind(what, "archived once")
+        kind(what, "archived once" + (
+            "; the 100 bytes left in the folder quarantined" if "truncated" in what else ""))
     q, text = quarantine_entries(d)[b"truncated.pgm"]
     check_reason(q, text, r"corrupt or truncated", "leftover of a truncated file")
     assert b"slow.pgm" not in quarantine_entries(d), "the slow file was quarantined"
@@ -501,7 +507,9 @@ def still_up_bounded_and_nothing_leaked():
                     data = f.read()
                 leaks += [p for s in secrets if s in data]
     assert not leaks, "/etc/shadow's contents in %s" % leaks
-    kind("daemon under all of the above", "status answered, last scan archived")
+    assert mem.answers >= 5 and mem.silences == 0, (mem.answers, mem.silences)
+    kind("daemon under all of the above", "status answered %d times of %d, last scan archived"
+         % (mem.answers, mem.answers + mem.silences))
     st = d.stats()
     print("hostile: %d kinds, each with its expected outcome; peak RSS: supervisor %.0f MiB, "
           "worker %.0f MiB, api %.0f MiB (bound %.0f MiB); %d results, %d reuse"
