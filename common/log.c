@@ -24,12 +24,27 @@ int log_level_parse(const char *name, enum log_level *out)
 	return -1;
 }
 
+/* One event, one line: a file named "x\nsohoa: error: ..." must not forge a
+ * second one. Control bytes become \xNN. */
+static void escape_controls(const char *in, char *out, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && k + 5 < n; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			k += (size_t)snprintf(out + k, n - k, "\\x%02x", *p);
+		else
+			out[k++] = (char)*p;
+	}
+	out[k] = '\0';
+}
+
 static void log_emit(enum log_level level, const char *errstr, const char *fmt, va_list ap)
 {
 	if (level > current_level)
 		return;
-	char line[2048];
-	vsnprintf(line, sizeof(line), fmt, ap);
+	char raw[2048], line[4 * sizeof(raw)];
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_controls(raw, line, sizeof(line));
 	if (errstr != NULL)
 		fprintf(stderr, "sohoa: %s: %s: %s\n", level_names[level], line, errstr);
 	else

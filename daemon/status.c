@@ -209,9 +209,11 @@ static json_t *scan_json(const struct recent_scan *x)
 {
 	char at[32];
 	time_iso8601_vn(x->at, at);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s}", "job", x->job,
-	    "source", x->source, "watch", x->watch, "state", scan_state_names[x->state],
-	    "reason", x->reason, "result_id", *x->result_id ? x->result_id : NULL,
+	/* A name that is not UTF-8 would make json_pack fail and the scan vanish. */
+	return json_pack("{s:s, s:o, s:o, s:s, s:o, s:s?, s:s?, s:o, s:s}", "job", x->job,
+	    "source", spool_json_text(x->source), "watch", spool_json_text(x->watch),
+	    "state", scan_state_names[x->state],
+	    "reason", spool_json_text(x->reason), "result_id", *x->result_id ? x->result_id : NULL,
 	    "result_code", x->result_code,
 	    "review", x->review < 0 ? json_null() : json_boolean(x->review), "at", at);
 }

@@ -147,14 +147,16 @@ static int load_one(void *arg, const char *id)
 
 /* ---- the scan in its drop folder ----------------------------------------- */
 
-/* Is the drop still the one the job copied? (A new scan may reuse a name.) */
+/* Is the drop still the one the job copied? (A new scan may reuse a name.)
+ * Its age is from the ctime, which this host's clock sets: an mtime set ahead
+ * (a scanner's clock, touch -d) would keep a bad scan "young" for ever. */
 static int source_unchanged(const struct job_meta *m, int64_t *age_s)
 {
 	struct stat st;
 	if (lstat(m->source, &st) < 0)
 		return 0;
 	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	*age_s = (int64_t)time(NULL) - (int64_t)st.st_mtim.tv_sec;
+	*age_s = (int64_t)time(NULL) - (int64_t)st.st_ctim.tv_sec;
 	return S_ISDIR(st.st_mode) ? mtime <= m->source_mtime_ns :
 	    st.st_size == m->source_size && mtime == m->source_mtime_ns;
 }
@@ -163,8 +165,12 @@ static int source_unchanged(const struct job_meta *m, int64_t *age_s)
 static void release_original(struct sup *s, const struct job_meta *m, int archived)
 {
 	int64_t age;
-	if (!source_unchanged(m, &age))
+	if (!source_unchanged(m, &age)) {
+		/* Renamed over, truncated, rewritten: another scan now, seen by no one. */
+		if (access(m->source, F_OK) == 0)
+			watcher_recheck(s->watcher, m->source, now_ms());
 		return;
+	}
 	if (archived && s->cfg.daemon_originals == ORIGINALS_DONE) {
 		const char *slash = strrchr(m->source, '/');
 		char *dir = xasprintf("%.*s/done", (int)(slash - m->source), m->source);
@@ -267,7 +273,7 @@ static int commit(struct sup *s, struct sjob *j, const struct job_report *r, jso
 		err_set(e, "%s", je.text);
 		return -1;
 	}
-	json_object_set_new(*res, "source", json_string(j->meta.source ? j->meta.source : ""));
+	json_object_set_new(*res, "source", spool_json_text(j->meta.source ? j->meta.source : ""));
 	struct archive_files files = { .intake = j->meta.id, .path = {
 		[BLOB_ORIGINAL] = r->original, [BLOB_PDF] = r->pdf, [BLOB_XML] = r->xml,
 		[BLOB_ALTO] = r->alto } };
@@ -309,12 +315,14 @@ static void file_in_archive(struct sup *s, struct sjob *j, const struct job_repo
 }
 
 /* A scan that does not decode may still be being written in several opens:
- * it is judged only once it has been left alone for `stable`. */
+ * it is judged only once it has been left alone for `stable`. Pages are
+ * decoded during "ocr", so a page cut short fails there. */
 static void bad_scan(struct sup *s, struct sjob *j, const struct job_report *r)
 {
 	int64_t age = 0;
 	int same = source_unchanged(&j->meta, &age);
-	if (strcmp(r->stage, "decode") == 0 && (!same || age < s->cfg.daemon_stable_s) &&
+	int content = strcmp(r->stage, "decode") == 0 || strcmp(r->stage, "ocr") == 0;
+	if (content && (!same || age < s->cfg.daemon_stable_s) &&
 	    access(j->meta.source, F_OK) == 0) {
 		struct err e = { 0 };
 		char *why = xasprintf("does not decode yet (%s); taken again once unchanged for "

@@ -313,11 +313,11 @@ static int snapshot_folder(int dfd, const char *path, struct snapshot *sn, struc
 			closedir(d);
 			return -1;
 		}
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode) && st.st_nlink == 1)
 			snapshot_add(sn, de->d_name, &st);
 		else
-			log_debug("spool: %s/%s is not a regular file; not a page", path,
-			    de->d_name);
+			log_debug("spool: %s/%s is not a regular file of its own; not a page",
+			    path, de->d_name);
 	}
 	closedir(d);
 	if (sn->n > 0)
@@ -357,6 +357,12 @@ static int copy_entry(int dfd, const struct src_entry *en, const char *src, cons
 	if (fstat(fd, &st) < 0 || (src_stat_of(&st, &now), !src_same(&now, &en->st))) {
 		close(fd);
 		err_changed(e, src);
+		return -1;
+	}
+	if (st.st_nlink != 1) { /* a hard link made since the watcher looked */
+		close(fd);
+		err_set(e, "%s has other names (hard links); sohoa takes only files of their own",
+		    src);
 		return -1;
 	}
 	int rc = spool_copy_fd(fd, st.st_size, src, dst, SPOOL_FILE_MODE, e);

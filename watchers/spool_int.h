@@ -43,8 +43,6 @@ int spool_copy_fd(int in, off_t size, const char *src, const char *dst, unsigned
 /* job_meta.c */
 /* s with every byte that is not part of valid UTF-8 shown as U+FFFD; caller frees. */
 char *spool_utf8_lossy(const char *s);
-/* A JSON string of s (made valid UTF-8), or null for NULL. */
-json_t *spool_json_text(const char *s);
 /* Sets "source", plus "source_hex" when path is not UTF-8. */
 void spool_json_set_path(json_t *o, const char *path);
 /* Takes o; its indented text with a newline, the caller's. */

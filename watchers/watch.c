@@ -51,7 +51,15 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-/* Pages as the spool takes them: regular files, not ignored, not in subfolders. */
+/* A regular file with another name elsewhere (a hard link) is not a scan
+ * someone dropped: it may be any file of the same filesystem (/etc/shadow). */
+static int own_file(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink == 1;
+}
+
+/* Pages as the spool takes them: regular files of their own, not ignored,
+ * not in subfolders. */
 static int summarize(const struct watcher *w, const char *dir, off_t *size, int64_t *newest)
 {
 	DIR *d = opendir(dir);
@@ -63,7 +71,7 @@ static int summarize(const struct watcher *w, const char *dir, off_t *size, int6
 		struct stat st;
 		if (ignored(w, de->d_name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
+		    !own_file(&st))
 			continue;
 		files++;
 		*size += st.st_size;
@@ -86,7 +94,7 @@ int watch_measure(const struct watcher *w, const char *path, struct stat *st,
 	if (S_ISREG(st->st_mode)) {
 		*kind = DROP_FILE;
 		*size = st->st_size;
-		return 1;
+		return own_file(st) ? 1 : -1;
 	}
 	*kind = DROP_FOLDER;
 	return S_ISDIR(st->st_mode) ? summarize(w, path, size, mtime) : -1;
@@ -102,6 +110,9 @@ static void refuse(struct watcher *w, const char *path, const struct stat *st)
 	char *p = watch_esc(path);
 	if (S_ISLNK(st->st_mode))
 		log_warnx("%s: a symbolic link, not taken", p);
+	else if (S_ISREG(st->st_mode))
+		log_warnx("%s: a hard link to a file elsewhere, not taken (copy the scan in"
+		    " instead)", p);
 	else
 		log_warnx("%s: neither a regular file nor a folder, not taken", p);
 	free(p);
@@ -361,7 +372,7 @@ static void scan_entry(struct watcher *w, struct folder *f, const char *path, co
 	int n = watch_measure(w, path, &st, &kind, &size, &mtime);
 	if (st.st_mode == 0)
 		return;
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	if (n < 0 && !S_ISDIR(st.st_mode)) {
 		refuse(w, path, &st);
 		return;
 	}
@@ -412,8 +423,8 @@ static void on_file(struct watcher *w, struct folder *f, const char *path, uint3
 		p->due_ms = w->now + w->o.settle_ms;
 	} else if (mask & IN_CREATE) {
 		struct stat st;
-		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-			refuse(w, path, &st);
+		if (lstat(path, &st) == 0 && !own_file(&st) && !S_ISDIR(st.st_mode))
+			refuse(w, path, &st); /* link(2) gives IN_CREATE alone */
 	}
 }
 

@@ -143,5 +143,8 @@ int spool_quarantine(struct spool *s, const struct job_meta *m, const char *quar
     const char *stage, const char *reason, struct err *e);
 /* Quarantined jobs: [{"id", "source", "stage", "reason", "time"}], newest first. */
 json_t *quarantine_list(const char *quarantine_dir);
+/* A JSON string of s (a path is bytes: made valid UTF-8, U+FFFD for what is
+ * not), or null for NULL. */
+json_t *spool_json_text(const char *s);
 
 #endif

@@ -323,6 +323,37 @@ static void make_folder(const char *dir, const char *file, const char *text)
 	free(p);
 }
 
+/* A hard link may name any file of the filesystem (/etc/shadow): never offered,
+ * whether there at start or made while watching; and no page of a dossier. */
+static void hard_links_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *target = xasprintf("%s/secret", fx->root);
+	char *before = in_path(fx, "before.tif"), *during = in_path(fx, "during.tif");
+	char *dir = in_path(fx, "dossier"), *page = in_path(fx, "dossier/p2.tif");
+	char *mine = in_path(fx, "mine.tif");
+	write_file(target, "secret", 0);
+	assert_int_equal(link(target, before), 0);
+	make_old(before);
+	assert_int_equal(start(fx, 1, NULL), 0);
+	run(fx, NULL, NULL, 20);
+	assert_int_equal(link(target, during), 0);
+	make_folder(dir, "p1.tif", "p1");
+	assert_int_equal(link(target, page), 0);
+	write_file(mine, "mine", 0);
+	assert_true(run(fx, offered, mine, 3000));
+	assert_true(run(fx, offered, dir, 3000));
+	run(fx, NULL, NULL, SETTLE_MS + 200);
+	assert_int_equal(fx->got.n, 2);
+	assert_int_equal(fx->got.d[find(&fx->got, dir)].size, 2); /* "p1" alone */
+	free(target);
+	free(before);
+	free(during);
+	free(dir);
+	free(page);
+	free(mine);
+}
+
 static void subfolder_is_one_dossier(void **state)
 {
 	struct fixture *fx = *state;
@@ -488,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(renamed_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(there_before_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(ignored_names_symlinks_and_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(hard_links_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_as_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(subfolder_is_one_dossier, setup, teardown),
 		cmocka_unit_test_setup_teardown(folder_gone_and_back, setup, teardown),
