@@ -33,6 +33,11 @@ int archive_open(const char *dir, int create, struct archive **out, struct err *
 	return 0;
 }
 
+void archive_sweep_incoming(struct archive *a)
+{
+	store_sweep_dead(a->store);
+}
+
 void archive_close(struct archive *a)
 {
 	if (a == NULL)
@@ -70,6 +75,28 @@ out:
 	return rc;
 }
 
+/* A reuse or a replay files none of the derived files this commit put (the
+ * PDF, XML and ALTO are made anew by each run, so no other result has their
+ * bytes): left, they would be orphans. Best effort: fsck reports one left. */
+static void drop_unfiled(struct archive *a, json_t *filed, char sha[BLOB_KINDS][65])
+{
+	json_t *files = json_object_get(filed, "files");
+	for (int k = 0; k < BLOB_KINDS; k++) {
+		if (k == BLOB_ORIGINAL || sha[k][0] == '\0')
+			continue;
+		char *rel = store_relpath(sha[k]);
+		int named = 0;
+		for (int m = 0; m < BLOB_KINDS; m++) {
+			const char *f = json_string_value(json_object_get(files, kind_names[m]));
+			named |= f != NULL && strcmp(f, rel) == 0;
+		}
+		struct err e = { 0 };
+		if (!named && store_remove(a->store, rel, &e) < 0)
+			log_warnx("archive: %s", e.msg);
+		free(rel);
+	}
+}
+
 int archive_commit(struct archive *a, json_t *result, const struct archive_files *files,
     const char *actor, json_t **filed, struct err *e)
 {
@@ -96,6 +123,8 @@ int archive_commit(struct archive *a, json_t *result, const struct archive_files
 	struct index_outcome outcome = { 0 };
 	if (a->index->commit(a->handle, &c, &outcome, e) < 0)
 		goto out;
+	if (outcome.duplicate)
+		drop_unfiled(a, outcome.result, sha);
 	*filed = outcome.result;
 	rc = 0;
 out:

@@ -47,6 +47,9 @@ int store_walk(const struct blob_store *s,
  * than min_age_s: what an interrupted write left behind. */
 int store_walk_stale(const struct blob_store *s, unsigned min_age_s,
     int (*fn)(void *arg, const char *hex, const char *relpath), void *arg, struct err *e);
+/* Removes the temp files in blobs/.incoming of writers that died before
+ * placing them (kill -9, power cut): every writer holds a lock on its own. */
+void store_sweep_dead(const struct blob_store *s);
 /* Removes a blob (only fsck --gc and --repair call this). */
 int store_remove(struct blob_store *s, const char *relpath, struct err *e);
 
@@ -151,6 +154,8 @@ struct archive;
 /* <dir> holds blobs/ and the index. create=1 makes what is missing. */
 int archive_open(const char *dir, int create, struct archive **out, struct err *e);
 void archive_close(struct archive *a);
+/* store_sweep_dead: the daemon calls it at start, after a crash. */
+void archive_sweep_incoming(struct archive *a);
 
 struct archive_files {
 	const char *path[BLOB_KINDS]; /* files to file with the result; NULL where absent */

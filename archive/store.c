@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,28 @@ static int fsync_parent(const char *path, struct err *e)
 	int rc = fsync_dir(dirname(copy), e);
 	free(copy);
 	return rc;
+}
+
+/* A live writer holds its temp file's lock: an unlocked one is never filed. */
+void store_sweep_dead(const struct blob_store *s)
+{
+	DIR *d = opendir(s->incoming);
+	struct dirent *de;
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "put-", 4) != 0)
+			continue;
+		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("archive: removed %s/%s, left by an interrupted write",
+			    s->incoming, de->d_name);
+		close(fd);
+	}
+	closedir(d);
 }
 
 int store_open(const char *dir, int create, struct blob_store **out, struct err *e)
@@ -135,15 +158,27 @@ static int incoming_open(const struct blob_store *s, struct incoming *in, struct
 		err_set(e, "cannot create %s: %s", s->incoming, strerror(errno));
 		return -1;
 	}
-	in->path = xasprintf("%s/put-XXXXXX", s->incoming);
-	in->fd = mkostemp(in->path, O_CLOEXEC);
-	if (in->fd < 0) {
-		err_set(e, "cannot create a file in %s: %s", s->incoming, strerror(errno));
+	/* Locked for as long as it is ours: store_sweep_dead takes only unlocked
+	 * ones, and may have taken this one between mkostemp and flock. */
+	for (int tries = 0; tries < 3; tries++) {
+		struct stat st;
+		in->path = xasprintf("%s/put-XXXXXX", s->incoming);
+		in->fd = mkostemp(in->path, O_CLOEXEC);
+		if (in->fd < 0) {
+			err_set(e, "cannot create a file in %s: %s", s->incoming, strerror(errno));
+			free(in->path);
+			in->path = NULL;
+			return -1;
+		}
+		if (flock(in->fd, LOCK_EX) == 0 && fstat(in->fd, &st) == 0 && st.st_nlink > 0)
+			return 0;
+		close(in->fd);
+		in->fd = -1;
 		free(in->path);
 		in->path = NULL;
-		return -1;
 	}
-	return 0;
+	err_set(e, "cannot create a file in %s: removed as it was made", s->incoming);
+	return -1;
 }
 
 static int incoming_write(struct incoming *in, const void *data, size_t len, struct err *e)
@@ -231,12 +266,7 @@ static int incoming_publish(const struct blob_store *s, struct incoming *in, cha
 		err_set(e, "cannot sync %s: %s", in->path, strerror(errno));
 		goto out;
 	}
-	int closed = close(in->fd);
-	in->fd = -1;
-	if (closed < 0) {
-		err_set(e, "cannot close %s: %s", in->path, strerror(errno));
-		goto out;
-	}
+	/* The file stays open, and locked, until it is placed (or discarded). */
 	final = store_path(s, hex);
 	if (lstat(final, &st) == 0) {
 		rc = 0;  /* already filed: never rewrite it */

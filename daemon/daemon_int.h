@@ -48,4 +48,15 @@ json_t *stages_json(const struct stage_stats *s);
 /* Seconds from t ("2026-11-22T09:15:00+07:00") to now; 0 when it does not parse. */
 double iso8601_age_s(const char *t);
 
+/* ---- done.c: a finished job's files, kept until they are filed ------------- */
+
+/* Writes <workdir>/done.json naming r's files (best effort: logged when it
+ * cannot; not at all when workdir is NULL) and returns the same as an object, the caller's. */
+json_t *done_save(const char *workdir, const struct job_report *r);
+/* The saved files of the job whose work folder is workdir, or NULL (none, or
+ * one of them is gone: done.json is then removed and the job runs again). */
+json_t *done_load(const char *workdir);
+/* r with d's files; r's strings are borrowed from d (and id). */
+void done_report(const json_t *d, const char *id, struct job_report *r);
+
 #endif

@@ -44,6 +44,8 @@ struct sjob {
 	uint64_t not_before;     /* ms, CLOCK_MONOTONIC: a retry waits until then */
 	unsigned backoff_s;
 	uint64_t taken_ms;       /* CLOCK_MONOTONIC; 0: taken by an earlier run */
+	json_t *done;            /* the worker's files once it finished (done.c): from
+	                          * then on the job is filed, never run again */
 };
 
 struct totals {
@@ -111,6 +113,7 @@ static struct sjob *jobs_find(struct sup *s, const char *id)
 static void jobs_remove(struct sup *s, struct sjob *j)
 {
 	job_meta_clear(&j->meta);
+	json_decref(j->done);
 	*j = s->jobs[--s->njobs];
 }
 
@@ -141,7 +144,12 @@ static int load_one(void *arg, const char *id)
 		log_warnx("spool job %s: %s; left where it is", id, e.msg);
 		return 0;
 	}
-	note(s, jobs_add(s, &m), SCAN_RECEIVED, NULL, NULL);
+	struct sjob *j = jobs_add(s, &m);
+	char *work = spool_work_dir(s->spool, id, &e);
+	if (work != NULL)
+		j->done = done_load(work);
+	free(work);
+	note(s, j, SCAN_RECEIVED, NULL, NULL);
 	return 0;
 }
 
@@ -287,15 +295,18 @@ static int commit(struct sup *s, struct sjob *j, const struct job_report *r, jso
 	return webhook_enqueue(&s->cfg, "result.archived", *filed, e);
 }
 
-static void file_in_archive(struct sup *s, struct sjob *j, const struct job_report *r)
+/* Files j->done; 1 when the job is gone from s->jobs (filed), 0 when it waits. */
+static int file_in_archive(struct sup *s, struct sjob *j)
 {
 	struct err e = { 0 };
+	struct job_report r;
 	json_t *res = NULL, *filed = NULL;
-	if (commit(s, j, r, &res, &filed, &e) < 0) {
+	done_report(j->done, j->meta.id, &r);
+	if (commit(s, j, &r, &res, &filed, &e) < 0) {
 		json_decref(res);
 		json_decref(filed);
 		retry_later(s, j, e.msg);
-		return;
+		return 0;
 	}
 	webhook_kick(s->webhook);
 	int reused = json_is_true(json_object_get(filed, "reused"));
@@ -312,6 +323,16 @@ static void file_in_archive(struct sup *s, struct sjob *j, const struct job_repo
 	if (spool_done(s->spool, j->meta.id, &e) < 0)
 		log_warnx("job %s: %s (it will be replayed, harmlessly)", j->meta.id, e.msg);
 	jobs_remove(s, j);
+	return 1;
+}
+
+static void worker_done(struct sup *s, struct sjob *j, const struct job_report *r)
+{
+	struct err e = { 0 };
+	char *work = spool_work_dir(s->spool, j->meta.id, &e);
+	j->done = done_save(work, r);
+	free(work);
+	file_in_archive(s, j);
 }
 
 /* A scan that does not decode may still be being written in several opens:
@@ -325,8 +346,8 @@ static void bad_scan(struct sup *s, struct sjob *j, const struct job_report *r)
 	if (content && (!same || age < s->cfg.daemon_stable_s) &&
 	    access(j->meta.source, F_OK) == 0) {
 		struct err e = { 0 };
-		char *why = xasprintf("does not decode yet (%s); taken again once unchanged for "
-		    "%u s", r->reason, s->cfg.daemon_stable_s);
+		char *why = xasprintf("fails while it may still be being written (%s: %s); taken "
+		    "again once unchanged for %u s", r->stage, r->reason, s->cfg.daemon_stable_s);
 		log_info("%s: %s", j->meta.source, why);
 		note(s, j, SCAN_WAITING, why, NULL);
 		free(why);
@@ -370,7 +391,7 @@ static void on_report(void *arg, const struct job_report *r)
 	    strcmp(r->stage, "sign") == 0)
 		s->t.signing_failures++;
 	switch (r->outcome) {
-	case JOB_DONE: file_in_archive(s, j, r); break;
+	case JOB_DONE: worker_done(s, j, r); break;
 	case JOB_PERMANENT: bad_scan(s, j, r); break;
 	case JOB_TEMPORARY: retry_later(s, j, r->reason); break;
 	case JOB_CRASHED:
@@ -406,15 +427,17 @@ static void dispatch_one(struct sup *s, struct sjob *j, uint64_t now)
 static uint64_t dispatch(struct sup *s, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < s->njobs && pool_idle(s->pool) > 0; i++) {
+	for (size_t i = 0; i < s->njobs;) {
 		struct sjob *j = &s->jobs[i];
-		if (j->state != SJ_QUEUED)
-			continue;
-		if (j->not_before > now) {
-			next = j->not_before < next ? j->not_before : next;
-			continue;
-		}
-		dispatch_one(s, j, now);
+		int due = j->state == SJ_QUEUED && j->not_before <= now;
+		/* A finished job only waits for the archive: no worker needed. */
+		if (due && j->done != NULL && file_in_archive(s, j))
+			continue;  /* filed: the last job was moved into slot i */
+		if (due && j->done == NULL && pool_idle(s->pool) > 0)
+			dispatch_one(s, j, now);
+		if (j->state == SJ_QUEUED && j->not_before > now && j->not_before < next)
+			next = j->not_before;
+		i++;
 	}
 	return next;
 }
@@ -690,6 +713,7 @@ static int start(struct sup *s, struct err *e)
 	    archive_open(s->cfg.archive_dir, 1, &s->archive, e) < 0 ||
 	    spool_walk(s->spool, load_one, s, e) < 0)
 		return -1;
+	archive_sweep_incoming(s->archive);
 	struct watch_options wo = { .settle_ms = s->cfg.daemon_settle_ms,
 		.stable_s = s->cfg.daemon_stable_s, .ignore = (const char *const *)s->ignore };
 	struct pool_options po = { .self = s->opt->self, .config_path = s->opt->config_path,
@@ -721,8 +745,10 @@ static void stop(struct sup *s)
 	watcher_free(s->watcher);
 	archive_close(s->archive);
 	spool_close(s->spool);
-	for (size_t i = 0; i < s->njobs; i++)
+	for (size_t i = 0; i < s->njobs; i++) {
 		job_meta_clear(&s->jobs[i].meta);
+		json_decref(s->jobs[i].done);
+	}
 	free(s->jobs);
 	recent_free(s->recent);
 	stages_free(s->stages);

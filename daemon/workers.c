@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,8 +101,10 @@ static void free_strv(char **v)
 	free(v);
 }
 
-/* In the child between fork and exec: async-signal-safe calls only. */
-static void exec_worker(const struct worker_pool *p, int fd)
+/* In the child between fork and exec: async-signal-safe calls only. A
+ * supervisor killed with -9 takes its workers along: left running, they would
+ * work on the same spool jobs as the next supervisor's. */
+static void exec_worker(const struct worker_pool *p, int fd, pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
 	sigset_t none;
@@ -114,6 +117,8 @@ static void exec_worker(const struct worker_pool *p, int fd)
 	 * the workers itself, and must not see them die as crashes. */
 	sigaction(SIGINT, &ign, NULL);
 	sigaction(SIGHUP, &ign, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 	if (fd == PROTO_FD ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, PROTO_FD) < 0)
 		_exit(127);
 	execve(p->argv[0], p->argv, p->envp);
@@ -131,13 +136,13 @@ static int spawn(struct worker_pool *p, struct worker *w, uint64_t now_ms, struc
 		err_temporary(e, "fcntl: %s", strerror(errno));
 		goto fail;
 	}
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		err_temporary(e, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (pid == 0)
-		exec_worker(p, sv[1]);
+		exec_worker(p, sv[1], parent);
 	close(sv[1]);
 	*w = (struct worker){ .pid = pid, .fd = sv[0], .state = W_STARTING, .since_ms = now_ms };
 	log_debug("worker %d started", (int)pid);
