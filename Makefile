@@ -82,8 +82,11 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
 
+# Measures, never fails on the numbers; bench/README.md says how to read them.
 bench: deps
+	@sh scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory bin/sohoa $(release_TOOLS)
+	@$(PYTHON) bench/peers.py bin/sohoa
 	@sh bench/bench.sh bin/sohoa
 	@$(PYTHON) bench/signing.py build/release/tools
 	@$(PYTHON) bench/daemon.py bin/sohoa

@@ -117,6 +117,24 @@ static int reserve_code(struct process_run *run, struct job *j, struct err *e)
 	return 0;
 }
 
+/*
+ * Where the scan's time went, in ms (the printed object's "timings"; never
+ * filed, never signed): the pages' stages summed, then the job's. -1: the
+ * stage did not run.
+ */
+static json_t *timings(const struct job *j, double archive_ms, double total_ms)
+{
+	static const char *const from_pages[] = { "decode", "preprocess", "ocr", "extract" };
+	json_t *o = json_object();
+	for (size_t k = 0; k < sizeof(from_pages) / sizeof(from_pages[0]); k++)
+		json_object_set_new(o, from_pages[k],
+		    json_real(result_stage_ms(j->result, from_pages[k])));
+	json_object_update_new(o, json_pack("{s:f, s:f, s:f, s:f}",
+	    "package", j->pdf ? j->package_ms : -1, "sign", j->pdf ? j->sign_ms : -1,
+	    "archive", archive_ms, "total", total_ms));
+	return o;
+}
+
 /* Returns an exit code for this one scan. */
 static int process_one(struct process_run *run, const char *path)
 {
@@ -124,6 +142,7 @@ static int process_one(struct process_run *run, const char *path)
 	struct err e = { 0 };
 	struct job j = { 0 };
 	int rc = EXIT_NEGATIVE;
+	double start = clock_ms(), archive_ms = -1;
 	if (run->archive == NULL) {
 		if (pipeline_process_file(run->eng, &run->opt, path, &j.result, &e) < 0)
 			goto fail;
@@ -132,16 +151,20 @@ static int process_one(struct process_run *run, const char *path)
 		    job_recognise(&j, run->eng, &run->opt, &e) < 0 ||
 		    reserve_code(run, &j, &e) < 0 || sign_until_done(run, &j, &e) < 0)
 			goto fail;
+		archive_ms = clock_ms();
 		if (file_job(run, &j, &filed, &e) < 0) {
 			fprintf(stderr, "sohoa: %s: not filed in the archive: %s\n", path, e.msg);
 			rc = EXIT_TEMPORARY;
 			goto out;
 		}
+		archive_ms = clock_ms() - archive_ms;
 	}
+	json_t *shown = filed ? filed : j.result;
+	json_object_set_new(shown, "timings", timings(&j, archive_ms, clock_ms() - start));
 	if (run->json)
-		cli_print_json(filed ? filed : j.result, 1);
+		cli_print_json(shown, 1);
 	else
-		print_for_people(path, filed ? filed : j.result);
+		print_for_people(path, shown);
 	fflush(stdout);
 	rc = EXIT_OK;
 	goto out;

@@ -60,6 +60,7 @@ struct job_report {
 	                            * lossless multi-page TIFF made of a folder's pages */
 	const char *pdf, *xml;     /* signed */
 	const char *alto;          /* word boxes and confidences of every page */
+	double package_ms, sign_ms; /* JOB_DONE: the job's, as struct job has them */
 };
 
 typedef void (*job_report_fn)(void *arg, const struct job_report *r);

@@ -33,8 +33,8 @@ void recent_note(struct recent *r, const struct scan_event *ev);
  *   "review", "at"}], the newest job first. */
 json_t *recent_json(const struct recent *r);
 
-enum stage { STAGE_DECODE, STAGE_PREPROCESS, STAGE_OCR, STAGE_EXTRACT, STAGE_ARCHIVE,
-	STAGE_TOTAL, STAGES };
+enum stage { STAGE_DECODE, STAGE_PREPROCESS, STAGE_OCR, STAGE_EXTRACT, STAGE_PACKAGE,
+	STAGE_SIGN, STAGE_ARCHIVE, STAGE_TOTAL, STAGES };
 
 /* A latency histogram a stage, fixed buckets from 0.05 s to 120 s. */
 struct stage_stats;

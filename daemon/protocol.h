@@ -16,8 +16,9 @@
  *                   progress; "page" only once page n is recognised, and
  *                   only then is the job's time limit moved on
  *   worker -> pool  {"id", "outcome": "done"|"permanent"|"temporary",
- *                    "stage", "reason", "result_json", "original", "pdf", "xml"}
- *                   the last line of a job; the four paths only when done
+ *                    "stage", "reason", "result_json", "original", "pdf", "xml",
+ *                    "alto", "package_ms", "sign_ms"}
+ *                   the last line of a job; the paths and times only when done
  *
  * EOF on fd 3 tells the worker to exit 0. A line the pool cannot make sense
  * of gets the worker killed.

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/pipeline.h"
 #include "watchers/watchers.h"
 
 static int socket_path(const char *spool_dir, struct sockaddr_un *sa, struct err *e)
@@ -234,7 +235,8 @@ static const double buckets_s[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 
 static const char *const stage_names[STAGES] = {
 	[STAGE_DECODE] = "decode", [STAGE_PREPROCESS] = "preprocess", [STAGE_OCR] = "ocr",
-	[STAGE_EXTRACT] = "extract", [STAGE_ARCHIVE] = "archive", [STAGE_TOTAL] = "total",
+	[STAGE_EXTRACT] = "extract", [STAGE_PACKAGE] = "package", [STAGE_SIGN] = "sign",
+	[STAGE_ARCHIVE] = "archive", [STAGE_TOTAL] = "total",
 };
 
 struct histogram {
@@ -273,21 +275,9 @@ void stages_observe_result(struct stage_stats *s, json_t *result)
 {
 	static const enum stage from_pages[] = { STAGE_DECODE, STAGE_PREPROCESS, STAGE_OCR,
 		STAGE_EXTRACT };
-	json_t *pages = json_object_get(json_object_get(result, "ocr"), "pages");
 	for (size_t k = 0; k < sizeof(from_pages) / sizeof(from_pages[0]); k++) {
-		double ms = 0;
-		int seen = 0;
-		size_t i;
-		json_t *page;
-		json_array_foreach(pages, i, page) {
-			json_t *v = json_object_get(json_object_get(page, "ms"),
-			    stage_names[from_pages[k]]);
-			if (json_is_number(v)) {
-				ms += json_number_value(v);
-				seen = 1;
-			}
-		}
-		if (seen)
+		double ms = result_stage_ms(result, stage_names[from_pages[k]]);
+		if (ms >= 0)
 			stages_observe(s, from_pages[k], ms / 1000);
 	}
 }

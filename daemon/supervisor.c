@@ -313,6 +313,8 @@ static int file_in_archive(struct sup *s, struct sjob *j)
 	log_info("%s: archived as %s%s", j->meta.source,
 	    json_string_value(json_object_get(filed, "id")), reused ? " (reused)" : "");
 	stages_observe_result(s->stages, res);
+	stages_observe(s->stages, STAGE_PACKAGE, r->package_ms / 1000);
+	stages_observe(s->stages, STAGE_SIGN, r->sign_ms / 1000);
 	stages_observe(s->stages, STAGE_TOTAL, since_received(j));
 	note(s, j, SCAN_ARCHIVED, NULL, filed);
 	json_decref(res);

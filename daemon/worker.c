@@ -253,10 +253,10 @@ static int write_result(struct job *j, char **path, struct err *e)
 static void answer_done(struct worker_ctx *c, const struct intake *in, const struct job *j,
     const char *result_json)
 {
-	send_msg(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", PROTO_ID, in->id,
-	    PROTO_OUTCOME, PROTO_DONE, PROTO_STAGE, "", PROTO_REASON, "",
+	send_msg(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", PROTO_ID,
+	    in->id, PROTO_OUTCOME, PROTO_DONE, PROTO_STAGE, "", PROTO_REASON, "",
 	    "result_json", result_json, "original", j->source, "pdf", j->pdf, "xml", j->xml,
-	    "alto", j->alto));
+	    "alto", j->alto, "package_ms", j->package_ms, "sign_ms", j->sign_ms));
 }
 
 static void run_job(struct worker_ctx *c, const struct intake *in)

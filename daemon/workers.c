@@ -426,6 +426,8 @@ static int on_outcome(struct step *s, struct worker *w, json_t *m)
 		.result_json = str_field(m, "result_json"), .original = str_field(m, "original"),
 		.pdf = str_field(m, "pdf"), .xml = str_field(m, "xml"),
 		.alto = *str_field(m, "alto") ? str_field(m, "alto") : NULL,
+		.package_ms = json_number_value(json_object_get(m, "package_ms")),
+		.sign_ms = json_number_value(json_object_get(m, "sign_ms")),
 	};
 	size_t i = 0;
 	while (i < 3 && strcmp(o, names[i]) != 0)

@@ -49,15 +49,19 @@ static int write_xml(xmlDocPtr doc, const char *path, struct err *e)
 	return rc;
 }
 
+/* *sign_ms: the time XMLDSig took of it. */
 static int make_xml(struct job *j, struct signer *s, const struct package_info *info,
-    const char *pdf_sha, struct err *e)
+    const char *pdf_sha, double *sign_ms, struct err *e)
 {
 	xmlDocPtr doc = NULL;
 	int rc = -1;
 	char *xml = xasprintf("%s/e-result.xml", j->workdir);
 	if (eresult_build(j->result, info, pdf_sha, &doc, e) < 0)
 		goto out;
-	if (xmldsig_sign(s, doc, e) < 0) {
+	double t = clock_ms();
+	int signed_ok = xmldsig_sign(s, doc, e);
+	*sign_ms = clock_ms() - t;
+	if (signed_ok < 0) {
 		err_prefix(e, "XML signature");
 		goto out;
 	}
@@ -80,9 +84,13 @@ int job_sign(struct job *j, struct signer *s, const struct package_info *info, s
 	char pdf_sha[65];
 	char *pdfa = xasprintf("%s/pdfa.pdf", j->workdir);
 	char *pdf = xasprintf("%s/signed.pdf", j->workdir);
+	double xml_sign_ms = 0, t = clock_ms();
 	now.signing_time = time(NULL);
+	j->sign_ms = 0;
 	json_object_set_new(j->result, "signed", json_false());
-	if (package_pdfa(j->ocr_pdf, pdfa, j->result, &now, e) < 0) {
+	int packaged = package_pdfa(j->ocr_pdf, pdfa, j->result, &now, e);
+	j->package_ms = clock_ms() - t;
+	if (packaged < 0) {
 		err_prefix(e, "PDF/A");
 		goto out;
 	}
@@ -91,11 +99,19 @@ int job_sign(struct job *j, struct signer *s, const struct package_info *info, s
 		.reason = now.copy_form,
 		.location = now.agency_name,
 	};
-	if (pades_sign_file(s, pdfa, pdf, &po, e) < 0) {
+	t = clock_ms();
+	int signed_ok = pades_sign_file(s, pdfa, pdf, &po, e);
+	j->sign_ms = clock_ms() - t;
+	if (signed_ok < 0) {
 		err_prefix(e, "PDF signature");
 		goto out;
 	}
-	if (sha256_file_hex(pdf, pdf_sha, e) < 0 || make_xml(j, s, &now, pdf_sha, e) < 0)
+	t = clock_ms();
+	int xml_ok = sha256_file_hex(pdf, pdf_sha, e) == 0 &&
+	    make_xml(j, s, &now, pdf_sha, &xml_sign_ms, e) == 0;
+	j->package_ms += clock_ms() - t - xml_sign_ms;
+	j->sign_ms += xml_sign_ms;
+	if (!xml_ok)
 		goto out;
 	free(j->pdf);
 	j->pdf = pdf;

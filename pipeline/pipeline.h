@@ -224,6 +224,9 @@ struct process_options {
  */
 int pipeline_process_file(struct ocr_engine *eng, const struct process_options *opt,
     const char *path, json_t **result, struct err *e);
+/* The sum over the result's pages of ocr.pages[].ms.<stage> ("decode",
+ * "preprocess", "ocr", "extract"), or -1 when no page has it. */
+double result_stage_ms(json_t *result, const char *stage);
 
 /* ---- package ------------------------------------------------------- */
 
@@ -273,6 +276,8 @@ struct job {
 	char *ocr_pdf;       /* Tesseract's searchable PDF */
 	char *pdf;           /* the signed PDF/A; NULL until signed */
 	char *xml;           /* the signed XML e-result; NULL until signed */
+	/* job_sign's last run, in ms: PDF/A and the e-result built; both signatures. */
+	double package_ms, sign_ms;
 };
 
 /* Makes work_root/<unique>/ and the job. work_root must exist. */

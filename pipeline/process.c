@@ -258,6 +258,19 @@ out:
 	return rc;
 }
 
+double result_stage_ms(json_t *result, const char *stage)
+{
+	json_t *pages = json_object_get(json_object_get(result, "ocr"), "pages"), *page;
+	double ms = -1;
+	size_t i;
+	json_array_foreach(pages, i, page) {
+		json_t *v = json_object_get(json_object_get(page, "ms"), stage);
+		if (json_is_number(v))
+			ms = (ms < 0 ? 0 : ms) + json_number_value(v);
+	}
+	return ms;
+}
+
 void preprocess_options_from_cfg(const struct sohoa_config *cfg, struct preprocess_options *o)
 {
 	preprocess_defaults(o);

@@ -91,6 +91,24 @@ def pkcs12_round_trip_every_verifier_agrees():
 
 
 @test
+def process_prints_where_the_time_went_but_files_and_signs_none_of_it():
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Filed(tmp).process()
+        t = f.result["timings"]
+        stages = ("decode", "preprocess", "ocr", "extract", "package", "sign", "archive")
+        assert set(t) == set(stages) | {"total"}, t
+        assert all(t[s] >= 0 for s in stages) and t["ocr"] > 0 and t["sign"] > 0, t
+        assert t["total"] >= sum(t[s] for s in stages), t
+        code, out, err = f.run("show", "--json", f.id)
+        assert code == 0 and "timings" not in json.loads(out), err
+        with open(f.xml, encoding="utf-8") as x:
+            assert "timings" not in x.read()
+        code, out, _ = sohoa("process", "--json", "--no-archive", f.scan)
+        t = json.loads(out)["timings"]
+        assert code == 0 and t["ocr"] > 0 and t["package"] == t["sign"] == t["archive"] == -1, t
+
+
+@test
 def ec_p256_key_signs_both_files():
     with tempfile.TemporaryDirectory() as tmp:
         f = Filed(tmp, "--ec").process()

@@ -286,11 +286,13 @@ def status_shows_recent_scans_and_stage_latencies():
         assert x["at"].endswith("+07:00"), x
         stages = st["stages"]
         assert stages["buckets_s"][0] == 0.05 and stages["buckets_s"][-1] == 120, stages
-        for name in ("decode", "preprocess", "ocr", "extract", "archive", "total"):
+        for name in ("decode", "preprocess", "ocr", "extract", "package", "sign", "archive",
+                     "total"):
             h = stages[name]
             assert h["count"] == 1 and len(h["le"]) == 11, (name, h)
             assert h["le"] == sorted(h["le"]) and h["le"][-1] <= 1, (name, h)
         assert stages["total"]["sum_s"] >= stages["ocr"]["sum_s"] > 0, stages
+        assert stages["sign"]["sum_s"] > 0 and stages["package"]["sum_s"] > 0, stages
         assert st["totals"]["signing_failures"] == 0, st["totals"]
         assert st["api"] is None or set(st["api"]) == {"pid", "restarts"}, st["api"]
     with_daemon(run, fail_first=0)
