@@ -313,8 +313,6 @@ static int file_in_archive(struct sup *s, struct sjob *j)
 	log_info("%s: archived as %s%s", j->meta.source,
 	    json_string_value(json_object_get(filed, "id")), reused ? " (reused)" : "");
 	stages_observe_result(s->stages, res);
-	stages_observe(s->stages, STAGE_PACKAGE, r->package_ms / 1000);
-	stages_observe(s->stages, STAGE_SIGN, r->sign_ms / 1000);
 	stages_observe(s->stages, STAGE_TOTAL, since_received(j));
 	note(s, j, SCAN_ARCHIVED, NULL, filed);
 	json_decref(res);
@@ -331,6 +329,8 @@ static int file_in_archive(struct sup *s, struct sjob *j)
 static void worker_done(struct sup *s, struct sjob *j, const struct job_report *r)
 {
 	struct err e = { 0 };
+	stages_observe(s->stages, STAGE_PACKAGE, r->package_ms / 1000);
+	stages_observe(s->stages, STAGE_SIGN, r->sign_ms / 1000);
 	char *work = spool_work_dir(s->spool, j->meta.id, &e);
 	j->done = done_save(work, r);
 	free(work);
