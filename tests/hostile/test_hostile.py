@@ -9,7 +9,6 @@ process grows past RSS_BOUND."""
 import json
 import os
 import re
-import signal
 import socket
 import stat
 import sys
@@ -253,8 +252,11 @@ def daemon():
         STATE["d"] = d
         STATE["mem"] = Memory(d)
         STATE["mem"].start()
-        with open(SHADOW, "rb") as f:
-            STATE["shadow"] = f.read()
+        try:  # the tests run as root; a developer may not
+            with open(SHADOW, "rb") as f:
+                STATE["shadow"] = f.read()
+        except OSError:
+            STATE["shadow"] = b""
     return STATE["d"]
 
 
@@ -349,12 +351,13 @@ def links_special_files_and_odd_names_are_refused_before_intake():
             STATE["hard_shadow"] = True
         except OSError:
             os.link(target, p)
-    refuse("hard link to a file outside (/etc/shadow)", b"hard.tif", hard,
+    refuse("hard link to a file outside the folder", b"hard.tif", hard,
            b"a hard link to a file elsewhere, not taken (copy the scan in instead)")
     refuse("FIFO", b"fifo.tif", os.mkfifo, b"neither a regular file nor a folder, not taken")
-    refuse("character device (/dev/zero's numbers)", b"zero.tif",
-           lambda p: os.mknod(p, 0o600 | stat.S_IFCHR, os.makedev(1, 5)),
-           b"neither a regular file nor a folder, not taken")
+    if os.geteuid() == 0:
+        refuse("character device (/dev/zero's numbers)", b"zero.tif",
+               lambda p: os.mknod(p, 0o600 | stat.S_IFCHR, os.makedev(1, 5)),
+               b"neither a regular file nor a folder, not taken")
     socks = []
 
     def sock(p):
@@ -392,7 +395,6 @@ def links_special_files_and_odd_names_are_refused_before_intake():
         res = [json.loads(x) for x in out.splitlines()] if code == 0 else []
         return {os.path.basename(os.fsencode(r.get("source", ""))): r for r in res}
     lossy = dname.decode("utf-8", "replace").encode()  # "source" in a result is text
-    want = {b"dossier-link"}
     d.until(lambda: all(log_has(d, p, w[1]) for p, w in refused.items()) and
             not os.path.lexists(os.path.join(inbox, b"dossier-link")) and
             not os.path.lexists(os.path.join(inbox, dname)), DEADLINE_S,
@@ -404,7 +406,8 @@ def links_special_files_and_odd_names_are_refused_before_intake():
         assert (now.st_ino, now.st_mode, now.st_size) == (st.st_ino, st.st_mode, st.st_size), \
             "%s: touched" % what
         assert path + b": taken from" not in d.logbytes(), "%s: taken" % what
-        kind(what, "refused before intake, logged, left in place")
+        kind(what, "refused before intake, logged, left in place" +
+             (" (it was /etc/shadow)" if b"hard" in path and STATE.get("hard_shadow") else ""))
     after = os.stat(target)
     assert after.st_atime_ns == before.st_atime_ns, "the links' target was read"
     assert os.path.exists(hidden) and b"..hidden.pgm: taken" not in d.logbytes()
@@ -412,7 +415,6 @@ def links_special_files_and_odd_names_are_refused_before_intake():
     assert b"vanish.pgm: taken" not in d.logbytes() and \
         b"vanish.pgm" not in b"".join(quarantine_entries(d))
     kind("file removed before it settled", "not taken, nothing logged as lost")
-    del want
     by_src = dossiers()
     hostile = by_src.get(lossy)
     assert hostile is not None and hostile["pages"] == 2, by_src.keys()
@@ -495,7 +497,7 @@ def still_up_bounded_and_nothing_leaked():
         assert b < RSS_BOUND, "%s reached %.0f MiB (bound %.0f MiB)" % (
             key, b / 2**20, RSS_BOUND / 2**20)
     secrets = shadow_lines()
-    assert secrets, "nothing in /etc/shadow to look for"
+    assert secrets or os.geteuid() != 0, "nothing in /etc/shadow to look for"
     leaks = []
     for sub in ("spool", "archive", "quarantine"):
         for root, _, files in os.walk(os.path.join(d.dir, sub)):
