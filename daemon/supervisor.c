@@ -171,8 +171,13 @@ static int source_unchanged(const struct job_meta *m, int64_t *age_s)
 static void release_original(struct sup *s, const struct job_meta *m, int archived)
 {
 	int64_t age;
-	if (!source_unchanged(m, &age))
+	if (!source_unchanged(m, &age)) {
+		/* Written again since it was taken: the watcher already offered it (and
+		 * was told no, the job held it), so it is looked at once more. */
+		if (access(m->source, F_OK) == 0)
+			watcher_recheck(s->watcher, m->source, now_ms());
 		return;
+	}
 	if (archived && s->cfg.daemon_originals == ORIGINALS_DONE) {
 		const char *slash = strrchr(m->source, '/');
 		char *dir = xasprintf("%.*s/done", (int)(slash - m->source), m->source);
