@@ -53,7 +53,7 @@ build/release/api/web.o build/asan/api/web.o: $(WEB_FILES)
 $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
 
-.PHONY: all deps check asan bench demo install clean samples tests eval
+.PHONY: all deps check asan bench demo install clean samples tests eval chaos
 all: bin/sohoa
 
 bin/sohoa: $(release_CLI) build/release/libsohoa.a
@@ -80,6 +80,10 @@ asan: deps
 	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST) $(asan_TOOLS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
+
+# The crash loop at length: 200 scans, 50 kill -9s (make check runs 30 and 10).
+chaos: bin/sohoa
+	@CHAOS_SCANS=200 CHAOS_KILLS=50 SOHOA=bin/sohoa $(PYTHON) tests/chaos/test_chaos.py
 
 bench: deps
 	@$(MAKE) --no-print-directory bin/sohoa $(release_TOOLS)
