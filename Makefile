@@ -54,7 +54,7 @@ $(eval $(call flavour,release,$(CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_FLAGS)))
 include fuzz/fuzz.mk
 
-.PHONY: all deps check asan bench demo install clean samples tests eval
+.PHONY: all deps check asan bench demo install clean samples tests eval chaos
 all: bin/sohoa
 
 bin/sohoa: $(release_CLI) build/release/libsohoa.a
@@ -81,6 +81,11 @@ asan: deps
 	@$(MAKE) --no-print-directory bin/sohoa-asan $(asan_TEST) $(asan_TOOLS) $(asan_FUZZ)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SOHOA_TOOLS=build/asan/tools sh tests/run.sh build/asan/tests bin/sohoa-asan
+
+# The crash loop at length: 200 scans, 50 kill -9s (make check runs 30 and 10).
+chaos: deps
+	@$(MAKE) --no-print-directory bin/sohoa
+	@CHAOS_SCANS=200 CHAOS_KILLS=50 SOHOA=bin/sohoa $(PYTHON) tests/chaos/test_chaos.py
 
 # Measures, never fails on the numbers; bench/README.md says how to read them.
 bench: deps

@@ -50,7 +50,7 @@ int store_walk_stale(const struct blob_store *s, unsigned min_age_s,
 /* Removes the temp files in blobs/.incoming of writers that died before
  * placing them (kill -9, power cut): every writer holds a lock on its own. */
 void store_sweep_dead(const struct blob_store *s);
-/* Removes a blob (only fsck --gc and --repair call this). */
+/* Removes a blob: fsck --gc and --repair, and a duplicate commit its own unfiled files. */
 int store_remove(struct blob_store *s, const char *relpath, struct err *e);
 
 /* ---- index: the seam for backends --------------------------------------- */

@@ -174,7 +174,8 @@ static void release_original(struct sup *s, const struct job_meta *m, int archiv
 {
 	int64_t age;
 	if (!source_unchanged(m, &age)) {
-		/* Renamed over, truncated, rewritten: another scan now, seen by no one. */
+		/* Renamed over, truncated or written again since it was taken: the watcher
+		 * was told no while the job held it, so it is looked at once more. */
 		if (access(m->source, F_OK) == 0)
 			watcher_recheck(s->watcher, m->source, now_ms());
 		return;

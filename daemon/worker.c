@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <leptonica/allheaders.h>
@@ -67,6 +68,22 @@ static void on_page(void *arg, const char *path, unsigned page, unsigned pages)
 	(void)path;
 	send_msg(pp->c, json_pack("{s:s, s:s, s:i, s:i}", PROTO_ID, pp->id, PROTO_STAGE, "ocr",
 	    PROTO_PAGE, (int)page, PROTO_PAGES, (int)pages));
+}
+
+/* Less room than this where the job writes is a full disk. */
+#define ROOM_MIN (32u << 20)
+
+/* Writers that lose errno (the OCR engine's PDF renderer, qpdf) make a full
+ * disk look like a bad scan: with no room where the job writes, the failure is
+ * temporary, and the scan is retried instead of quarantined. */
+static void full_disk_is_temporary(const char *workdir, struct err *e)
+{
+	struct statvfs sv;
+	if (e->temporary || statvfs(workdir, &sv) < 0 ||
+	    (unsigned long long)sv.f_bavail * sv.f_frsize >= ROOM_MIN)
+		return;
+	err_prefix(e, "the disk of %s is full", workdir);
+	e->temporary = 1;
 }
 
 static void answer_failure(struct worker_ctx *c, const char *id, const char *stage,
@@ -296,6 +313,7 @@ static void run_job(struct worker_ctx *c, const struct intake *in)
 	job_forget(&j);
 	goto out;
 fail:
+	full_disk_is_temporary(in->workdir, &e);
 	log_info("job %s: %s: %s%s", in->id, stage, e.msg, e.temporary ? " (will retry)" : "");
 	answer_failure(c, in->id, stage, &e);
 	job_clear(&j);

@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -282,6 +283,21 @@ int ocr_pdf_begin(struct ocr_engine *eng, const char *pdf_path, const char *titl
 	return 0;
 }
 
+/* The renderer closes its file without looking: a write that failed there (a
+ * full disk) leaves a PDF cut short that still looks ended. */
+static int pdf_has_eof(const char *path)
+{
+	char tail[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof(tail) ? size - (off_t)sizeof(tail) : 0;
+	ssize_t n = size > 0 ? pread(fd, tail, sizeof(tail), from) : 0;
+	close(fd);
+	return n > 0 && memmem(tail, (size_t)n, "%%EOF", 5) != NULL;
+}
+
 /* A PDF that did not end well is removed, so no one takes it for whole. */
 int ocr_pdf_end(struct ocr_engine *eng, struct err *e)
 {
@@ -302,6 +318,8 @@ int ocr_pdf_end(struct ocr_engine *eng, struct err *e)
 		    strerror(errno));
 	else if (st.st_size == 0 || eng->pdf_pages == 0)
 		err_set(e, "the searchable PDF %s is empty", eng->pdf_path);
+	else if (!pdf_has_eof(eng->pdf_path))
+		err_set(e, "the searchable PDF %s was cut short", eng->pdf_path);
 	else
 		rc = 0;
 	if (rc < 0)

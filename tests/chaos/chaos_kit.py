@@ -15,7 +15,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import sohoa  # noqa: E402
+from harness import ROOT, sohoa  # noqa: E402, F401
 import signing_kit as kit  # noqa: E402
 from daemon_kit import RunningDaemon  # noqa: E402
 
@@ -57,8 +57,8 @@ def sha256(data):
 class ChaosDaemon(RunningDaemon):
     """Three drop folders (quay-1 is `inbox`), the API on a free port."""
 
-    def __init__(self, tmp, extra="", env=None, stable_s=2, paths=None):
-        self.paths = paths or {}
+    def __init__(self, tmp, extra="", env=None, stable_s=2, paths=None, signer=None):
+        self.paths, self.signer = paths or {}, signer or {}
         super().__init__(tmp, extra=extra, env=env, stable_s=stable_s)
 
     def setup(self):
@@ -73,6 +73,8 @@ class ChaosDaemon(RunningDaemon):
             text = text.replace("%s = %s\n" % (key, key), "%s = %s\n" % (key, value))
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(text)
+        if self.signer:
+            kit.set_signer(self.conf, **self.signer)
         self.spool = self.paths.get("spool", self.spool)
         self.archive = self.paths.get("archive", os.path.join(self.dir, "archive"))
         self.quarantine = self.paths.get("quarantine", os.path.join(self.dir, "quarantine"))

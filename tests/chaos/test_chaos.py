@@ -120,11 +120,15 @@ class Chaos:
         inc = os.path.join(d.archive, "blobs", ".incoming")
         queue, incoming = (os.path.join(d.spool, x) for x in ("queue", "incoming"))
         seen = set(os.listdir(queue))
+        # the commit's k-th blob being written: original, PDF, XML or ALTO
+        puts, k = set(), self.rng.randint(1, 4)
         deadline = time.time() + MOMENT_WAIT_S
         next_status = 0
         while time.time() < deadline and d.proc.poll() is None:
-            if moment == "commit" and os.path.isdir(inc) and os.listdir(inc):
-                return True
+            if moment == "commit" and os.path.isdir(inc):
+                puts.update(os.listdir(inc))
+                if len(puts) >= k:
+                    return True
             if moment == "intake" and set(os.listdir(queue)) - seen:
                 return True
             if moment == "copy" and [n for n in os.listdir(incoming) if n[0] != "."]:

@@ -106,6 +106,8 @@ def the_same_scan_twice_is_one_result_reused():
         s = Setup(tmp)
         again = s.run_json("process", "--json", SAMPLE)
         assert again["id"] == s.first["id"] and again["reused"] is True
+        # the second run's PDF, XML and ALTO are not filed: none left as an orphan
+        assert s.run_json("fsck", "--json")["clean"] is True
         stats = s.run_json("stats", "--json")
         assert stats["results"] == 1 and stats["commits"] == 2 and stats["reuses"] == 1
         assert abs(stats["reuse_rate"] - 0.5) < 1e-9, stats

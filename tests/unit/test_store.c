@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -305,6 +306,30 @@ static void remove_blob_then_verify_missing(void **state)
 	free(rel);
 }
 
+/* A writer killed -9 leaves its temp file unlocked; a live one holds the lock. */
+static void sweep_removes_only_dead_writers_files(void **state)
+{
+	(void)state;
+	char hex[65];
+	struct err e = { 0 };
+	assert_int_equal(store_put_mem(store, "abc", 3, hex, &e), 0);  /* makes .incoming */
+	char *dead = in_tmp("blobs/.incoming/put-dead01");
+	char *live = in_tmp("blobs/.incoming/put-live01");
+	write_file(dead, "half", 4);
+	write_file(live, "half", 4);
+	int fd = open(live, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	store_sweep_dead(store);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	close(fd);
+	store_sweep_dead(store);
+	assert_int_equal(access(live, F_OK), -1);
+	free(dead);
+	free(live);
+}
+
 static void reopen_existing_archive(void **state)
 {
 	(void)state;
@@ -340,6 +365,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(remove_refuses_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(remove_blob_then_verify_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_existing_archive, setup, teardown),
+		cmocka_unit_test_setup_teardown(sweep_removes_only_dead_writers_files, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
