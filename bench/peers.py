@@ -102,17 +102,18 @@ class Run:
     """One measurement: wall seconds, CPU seconds (user+sys), peak RSS (MiB, max over
     processes), and what the sohoa runs printed."""
 
-    def __init__(self, wall, cpu, rss, out=None, stages=None):
+    def __init__(self, wall, cpu, rss, out=None, stages=None, page_cpu=None):
         self.wall, self.cpu, self.rss = wall, cpu, rss
         self.out = out or []
         self.stages = stages
+        self.page_cpu = page_cpu  # one process a page: each page's CPU seconds
 
 
 def parallel(argvs, env, limit, tmp):
     """Runs the commands, `limit` at a time; CPU and RSS from wait4, which counts each
     child's own reaped children (tesseract and gs under ocrmypdf)."""
     todo = list(enumerate(argvs))
-    running, outs = {}, [None] * len(argvs)
+    running, outs, page_cpu = {}, [None] * len(argvs), [0.0] * len(argvs)
     cpu, rss = 0.0, 0.0
     start = time.monotonic()
     while todo or running:
@@ -127,7 +128,8 @@ def parallel(argvs, env, limit, tmp):
             continue
         k, argv, so, se, p = running.pop(pid)
         p.returncode = os.waitstatus_to_exitcode(status)
-        cpu += ru.ru_utime + ru.ru_stime
+        page_cpu[k] = ru.ru_utime + ru.ru_stime
+        cpu += page_cpu[k]
         rss = max(rss, ru.ru_maxrss / 1024)
         so.seek(0)
         se.seek(0)
@@ -137,7 +139,7 @@ def parallel(argvs, env, limit, tmp):
         se.close()
         if p.returncode != 0:
             sys.exit(f"peers: {' '.join(argv)}: exit {p.returncode}: {err[-2000:]}")
-    return Run(time.monotonic() - start, cpu, rss, outs)
+    return Run(time.monotonic() - start, cpu, rss, outs, page_cpu=page_cpu)
 
 
 def sohoa_setup(sohoa, d, workers=None):
@@ -155,16 +157,19 @@ def sohoa_setup(sohoa, d, workers=None):
 
 
 def stage_split(outputs):
-    """Totals (s) of every stage over the results the sohoa processes printed."""
+    """Totals (s) of every stage over the results the sohoa processes printed, and each
+    page's total (s) by its file name."""
     tot = dict.fromkeys(STAGES + ("total",), 0.0)
-    n = 0
+    n, per_page = 0, {}
     for out in outputs:
         for line in out.splitlines():
-            t = json.loads(line).get("timings", {})
+            r = json.loads(line)
+            t = r.get("timings", {})
             n += 1
+            per_page[os.path.basename(r["source"])] = t.get("total", 0) / 1000
             for k in tot:
                 tot[k] += max(t.get(k, 0), 0) / 1000
-    return tot, n
+    return tot, n, per_page
 
 
 def run_tesseract(files, tmp, pdf):
@@ -188,8 +193,10 @@ def run_sohoa(sohoa, files, tmp, shards):
     argvs = [[sohoa, "-c", conf, "--json", "process", "-l", LANG] + files[s::shards]
              for s in range(shards)]
     r = parallel(argvs, env, shards, tmp)
-    r.stages = stage_split(r.out)
-    if r.stages[1] != len(files):
+    tot, count, per_page = stage_split(r.out)
+    r.stages = (tot, count)
+    r.page_cpu = [per_page.get(os.path.basename(f), 0) for f in files] if shards == 1 else None
+    if count != len(files):
         sys.exit(f"peers: sohoa printed {r.stages[1]} results for {len(files)} pages")
     return r
 
@@ -322,51 +329,84 @@ LABELS = {
 }
 
 
-def report(res, n, path):
+def report(res, recs, path):
+    n = len(recs)
     ref = res.get("tesseract-pdf")
-    say(f"\n{'run':42s} {'wall s':>8s} {'pages/s':>8s} {'CPU s':>8s} {'CPU/page':>8s}"
-        f" {'peak MiB':>8s} {'/ (1)':>6s}")
+    say(f"\n{'run':42s} {'wall s':>7s} {'pages/s':>7s} {'CPU s':>7s} {'CPU/pg':>6s}"
+        f" {'peakMiB':>7s} {'wall/(1)':>8s} {'CPU/(1)':>7s}")
     for name, r in res.items():
-        ratio = f"{r.wall / ref.wall:6.2f}" if ref else "     -"
-        say(f"{LABELS[name]:42s} {r.wall:8.1f} {n / r.wall:8.3f} {r.cpu:8.1f} "
-            f"{r.cpu / n:8.2f} {r.rss:8.0f} {ratio}")
+        ratio = f"{r.wall / ref.wall:8.2f} {r.cpu / ref.cpu:7.2f}" if ref else ""
+        say(f"{LABELS[name]:42s} {r.wall:7.1f} {n / r.wall:7.3f} {r.cpu:7.1f} "
+            f"{r.cpu / n:6.2f} {r.rss:7.0f} {ratio}")
     for name in ("sohoa-shards", "sohoa-single", "daemon"):
         if name in res and res[name].stages:
-            split(LABELS[name], *res[name].stages)
+            split(LABELS[name], *res[name].stages, daemon=name == "daemon")
+    by_kind(res, recs)
     verdicts(res)
     scaling(res, n)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump({"pages": n, "cores": N, "lang": LANG, "load": os.getloadavg(),
+                   "files": [r["file"] for r in recs],
                    "runs": {k: {"wall_s": r.wall, "cpu_s": r.cpu, "peak_rss_mib": r.rss,
-                                "stages_s": r.stages[0] if r.stages else None}
+                                "stages_s": r.stages[0] if r.stages else None,
+                                "page_s": r.page_cpu}
                             for k, r in res.items()}}, f, indent=1)
     say(f"\n(written to {os.path.relpath(path, ROOT)})")
 
 
-def split(label, tot, count):
+def split(label, tot, count, daemon):
     total = sum(tot[k] for k in STAGES)
     say(f"\nwhere sohoa's time goes ({label}; {count} results; summed over processes):")
     for k in STAGES:
         say(f"  {k:10s} {tot[k]:8.2f} s  {100 * tot[k] / total:5.1f}%")
-    say(f"  {'stages':10s} {total:8.2f} s  of {tot['total']:.2f} s per-result total"
-        f" (the rest: engine start, reserving the result code, ALTO and PDF writing,"
-        f" waiting)")
+    if daemon:
+        say(f"  {'stages':10s} {total:8.2f} s; intake to archived {tot['total']:.2f} s in all,"
+            f" the wait in the queue included")
+    else:
+        say(f"  {'stages':10s} {total:8.2f} s  of {tot['total']:.2f} s from start to printed"
+            f" (the rest: the work folder, reserving the result code, ALTO and PDF writing)")
+
+
+def kind_of(rec):
+    if "-rot" in rec["file"]:
+        return "turned 90/180"
+    return "skewed 4-6 deg" if abs(rec["skew_deg"]) >= 4 else "upright, <= 3 deg"
+
+
+def by_kind(res, recs):
+    """Seconds a page, by kind of page: the tesseract CLI's CPU against sohoa's time in
+    one process (its wall time, which is its CPU time on a quiet machine)."""
+    cols = [k for k in ("tesseract-pdf", "ocrmypdf", "sohoa-single") if k in res and
+            res[k].page_cpu]
+    if len(cols) < 2:
+        return
+    say(f"\nseconds a page by kind ({', '.join(cols)}; CPU, sohoa-single: its own timings):")
+    groups = {}
+    for k, rec in enumerate(recs):
+        for g in (kind_of(rec), f"{rec['dpi']} dpi", rec["colour"]):
+            groups.setdefault(g, []).append(k)
+    for g, idx in groups.items():
+        vals = [sum(res[c].page_cpu[k] for k in idx) / len(idx) for c in cols]
+        say(f"  {g:20s} {len(idx):3d} pages " + " ".join(f"{v:6.2f}" for v in vals) +
+            f"   sohoa/tesseract {vals[-1] / vals[0]:.2f}")
 
 
 def verdicts(res):
-    say("\nverdict:")
+    say("\nverdict (wall-time ratios; the CPU ratio in brackets, steadier under load):")
     ref = res.get("tesseract-pdf")
     for name in ("sohoa-shards", "sohoa-single", "daemon"):
         if name not in res:
             continue
+        r = res[name]
         if ref:
-            x = res[name].wall / ref.wall
-            say(f"  {LABELS[name]}: {x:.2f}x the tesseract CLI's wall time -> "
+            x = r.wall / ref.wall
+            say(f"  {LABELS[name]}: {x:.2f}x ({r.cpu / ref.cpu:.2f}x) the tesseract CLI -> "
                 f"{'MET' if x <= TARGET_TESS else 'MISSED'} (goal <= {TARGET_TESS:.2f}x)")
         if "ocrmypdf" in res:
-            x = res["ocrmypdf"].wall / res[name].wall
-            say(f"  {LABELS[name]}: {x:.2f}x faster than OCRmyPDF -> "
+            o = res["ocrmypdf"]
+            x = o.wall / r.wall
+            say(f"  {LABELS[name]}: {x:.2f}x ({o.cpu / r.cpu:.2f}x) faster than OCRmyPDF -> "
                 f"{'MET' if x >= TARGET_OCRMYPDF else 'MISSED'} (goal >= {TARGET_OCRMYPDF:.0f}x)")
 
 
@@ -397,7 +437,7 @@ def main():
         if name in names:
             say(f"  {LABELS[name]} ...")
             res[name] = measure(name, sohoa, files, a.rounds)
-    report(res, len(files), os.path.join(OUT, "peers.json"))
+    report(res, recs, os.path.join(OUT, "peers.json"))
 
 
 if __name__ == "__main__":
