@@ -51,7 +51,8 @@ double iso8601_age_s(const char *t);
 /* ---- done.c: a finished job's files, kept until they are filed ------------- */
 
 /* Writes <workdir>/done.json naming r's files (best effort: logged when it
- * cannot; not at all when workdir is NULL) and returns the same as an object, the caller's. */
+ * cannot; not at all when workdir is NULL); returns them as an object, the
+ * caller's. */
 json_t *done_save(const char *workdir, const struct job_report *r);
 /* The saved files of the job whose work folder is workdir, or NULL (none, or
  * one of them is gone: done.json is then removed and the job runs again). */

@@ -9,7 +9,6 @@ spool and folders clean (docs/internals/chaos.md).
 CHAOS_SCANS (30), CHAOS_KILLS (10), CHAOS_SEED (random, printed)."""
 import os
 import random
-import shutil
 import signal
 import sys
 import threading

@@ -5,7 +5,6 @@ truncation only OCR saw (docs/internals/chaos.md)."""
 import os
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_kit as ck  # noqa: E402

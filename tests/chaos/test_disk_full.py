@@ -146,8 +146,8 @@ def run_full(where, taken_first):
             quarantined = (d.fast_status() or {}).get("quarantined", [])
             half = blobs_whole(d)
             temporary = [line for line in during.splitlines()
-                         if any(x in line for x in NOSPACE) and ("retrying in" in line or "not taken yet" in line
-                                                 or "(will retry)" in line)]
+                         if any(x in line for x in NOSPACE) and
+                         any(x in line for x in ("retrying in", "not taken yet", "(will retry)"))]
             assert not lost, "lost while the disk was full: %s" % lost
             assert not quarantined, "quarantined while the disk was full: %s" % quarantined
             assert not half, "half-written blobs: %s" % half
