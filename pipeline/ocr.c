@@ -139,13 +139,14 @@ static void collect_words(TessBaseAPI *api, struct ocr_page *out)
 	const TessPageIterator *pi = TessResultIteratorGetPageIteratorConst(ri);
 	int layout[3] = { -1, -1, -1 };
 	size_t cap = 0;
+	/* Each IsAtBeginningOf walks the whole line; a block or paragraph
+	 * starts only where a line does, so those are asked only there. */
 	do {
-		if (TessPageIteratorIsAtBeginningOf(pi, RIL_BLOCK))
-			layout[0]++;
-		if (TessPageIteratorIsAtBeginningOf(pi, RIL_PARA))
-			layout[1]++;
-		if (TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE))
+		if (TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE)) {
 			layout[2]++;
+			layout[1] += TessPageIteratorIsAtBeginningOf(pi, RIL_PARA) != 0;
+			layout[0] += TessPageIteratorIsAtBeginningOf(pi, RIL_BLOCK) != 0;
+		}
 		collect_word(ri, out, &cap, layout);
 	} while (TessResultIteratorNext(ri, RIL_WORD));
 	TessResultIteratorDelete(ri);
