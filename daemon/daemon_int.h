@@ -60,4 +60,21 @@ json_t *done_load(const char *workdir);
 /* r with d's files; r's strings are borrowed from d (and id). */
 void done_report(const json_t *d, const char *id, struct job_report *r);
 
+/* ---- api_child.c: `sohoa serve` as the daemon's child -------------------------- */
+
+struct api_child {
+	const char *self, *config_path; /* borrowed: sohoa's own path, -c (or NULL) */
+	pid_t pid;                      /* 0: not running */
+	unsigned restarts, backoff_s;
+	uint64_t started_ms, restart_at; /* ms, CLOCK_MONOTONIC; restart_at 0: none due */
+};
+
+/* Starts the server for `listen` (only logged: the server reads its config). */
+void api_child_spawn(struct api_child *c, const char *listen, uint64_t now);
+/* Reaps a dead server and starts it again when due; listen NULL: not wanted
+ * (stopping, or no [api]). Returns ms until a restart is due, or -1. */
+int api_child_step(struct api_child *c, const char *listen, uint64_t now);
+/* SIGTERM, then SIGKILL after 5 s; keeps the restart count. */
+void api_child_stop(struct api_child *c);
+
 #endif

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,11 +29,6 @@
 
 #define STOP_GRACE_MS 20000  /* in-flight jobs may finish; the rest stay spooled */
 #define MAX_FDS 64
-#define API_BACKOFF_MAX_S 30
-#define API_STABLE_MS 60000  /* a server up this long starts its backoff afresh */
-#define API_STOP_MS 5000
-
-extern char **environ;
 
 enum sjob_state { SJ_QUEUED, SJ_RUNNING };
 
@@ -51,13 +45,6 @@ struct sjob {
 struct totals {
 	unsigned long taken, archived, duplicates, quarantined, retried, rechecked;
 	unsigned long signing_failures;
-};
-
-/* `sohoa serve`, run as a child when [api] listen is set. */
-struct api_child {
-	pid_t pid;               /* 0: not running */
-	unsigned restarts, backoff_s;
-	uint64_t started_ms, restart_at; /* restart_at 0: none due */
 };
 
 struct sup {
@@ -479,115 +466,6 @@ static json_t *status_json(struct sup *s)
 	return st;
 }
 
-/* ---- the API server, a child process ------------------------------------------ */
-
-/* In the child between fork and exec: async-signal-safe calls only. `serve`
- * blocks and waits for its own signals, so it starts with none blocked. A
- * supervisor killed with -9 takes it along: it would hold the port. */
-static void exec_api(char *const argv[], pid_t parent)
-{
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	sigemptyset(&none);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &dfl, NULL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-		_exit(127);
-	execve(argv[0], argv, environ);
-	_exit(127);
-}
-
-static void api_spawn(struct sup *s, uint64_t now)
-{
-	char *argv[] = { (char *)s->opt->self, (char *)"-c", (char *)s->opt->config_path,
-		(char *)"serve", NULL };
-	if (s->opt->config_path == NULL) {
-		argv[1] = argv[3];
-		argv[2] = argv[3] = NULL;
-	}
-	s->api.restart_at = 0;
-	pid_t parent = getpid(), pid = fork();
-	if (pid == 0)
-		exec_api(argv, parent);
-	if (pid < 0) {
-		log_warn("cannot start the API server");
-		s->api.restart_at = now + 1000ULL * (s->api.backoff_s ? s->api.backoff_s : 1);
-		return;
-	}
-	s->api.pid = pid;
-	s->api.started_ms = now;
-	log_info("API server started (pid %d) for %s", (int)pid, s->cfg.api_listen);
-}
-
-static void describe_status(int status, char *out, size_t size)
-{
-	if (WIFSIGNALED(status))
-		snprintf(out, size, "was killed by signal %d (SIG%s)", WTERMSIG(status),
-		    sigabbrev_np(WTERMSIG(status)) ?: "?");
-	else
-		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
-}
-
-/* Reaps the server if it died and sets when it comes back: 1 s, doubling to 30 s. */
-static void api_reap(struct sup *s, uint64_t now)
-{
-	int status = 0;
-	char how[64];
-	pid_t pid = s->api.pid;
-	if (pid <= 0)
-		return;
-	pid_t r = waitpid(pid, &status, WNOHANG);
-	if (r == 0 || (r < 0 && errno != ECHILD))
-		return;
-	describe_status(r < 0 ? 0 : status, how, sizeof(how));
-	s->api.pid = 0;
-	if (now - s->api.started_ms >= API_STABLE_MS)
-		s->api.backoff_s = 0;
-	s->api.backoff_s = s->api.backoff_s ? s->api.backoff_s * 2 : 1;
-	if (s->api.backoff_s > API_BACKOFF_MAX_S)
-		s->api.backoff_s = API_BACKOFF_MAX_S;
-	s->api.restart_at = now + 1000ULL * s->api.backoff_s;
-	log_warnx("the API server (pid %d) %s; started again in %u s", (int)pid, how,
-	    s->api.backoff_s);
-}
-
-/* ms until the server is due to be started again, or -1. */
-static int api_step(struct sup *s, uint64_t now)
-{
-	api_reap(s, now);
-	if (s->api.pid > 0 || s->api.restart_at == 0 || s->stopping || s->cfg.api_listen == NULL)
-		return -1;
-	if (now < s->api.restart_at)
-		return (int)(s->api.restart_at - now);
-	s->api.restarts++;
-	api_spawn(s, now);
-	return s->api.restart_at ? (int)(s->api.restart_at - now) : -1;
-}
-
-/* SIGTERM, then SIGKILL after API_STOP_MS. */
-static void api_stop(struct sup *s)
-{
-	int status;
-	pid_t pid = s->api.pid;
-	s->api = (struct api_child){ .restarts = s->api.restarts };
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (uint64_t until = now_ms() + API_STOP_MS; now_ms() < until; ) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return;
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000 }, NULL);
-	}
-	log_warnx("the API server (pid %d) did not stop within %d s: killed", (int)pid,
-	    API_STOP_MS / 1000);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
 /* ---- set-up, signals, reload ------------------------------------------------ */
 
 static char **split_patterns(const char *text)
@@ -675,7 +553,7 @@ static void reload(struct sup *s)
 		return;
 	}
 	/* Both start afresh: a certificate or secret renewed in place is read again. */
-	api_stop(s);
+	api_child_stop(&s->api);
 	webhook_stop(s->webhook);
 	s->webhook = NULL;
 	/* The watcher now borrows the new folders; the old config can go. */
@@ -683,7 +561,7 @@ static void reload(struct sup *s)
 	s->cfg = fresh;
 	start_webhook(s);
 	if (s->cfg.api_listen != NULL)
-		api_spawn(s, now_ms());
+		api_child_spawn(&s->api, s->cfg.api_listen, now_ms());
 	log_info("reloaded: %zu drop folder(s)", s->cfg.nwatches);
 }
 
@@ -730,7 +608,7 @@ static int start(struct sup *s, struct err *e)
 	if (webhook_start(&s->cfg, &s->webhook, e) < 0)
 		return -1;
 	if (s->cfg.api_listen != NULL)
-		api_spawn(s, now_ms());
+		api_child_spawn(&s->api, s->cfg.api_listen, now_ms());
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		s->watchdog_ms = usec / 2000;
 	log_info("sohoa %s running: %zu drop folder(s), %u worker(s), %zu job(s) from the spool",
@@ -741,7 +619,7 @@ static int start(struct sup *s, struct err *e)
 
 static void stop(struct sup *s)
 {
-	api_stop(s);
+	api_child_stop(&s->api);
 	webhook_stop(s->webhook);
 	if (s->pool != NULL)
 		pool_stop(s->pool, 2000);
@@ -815,7 +693,7 @@ static void loop(struct sup *s)
 			break;
 		timeout = s->stopping ? 500 : watcher_step(s->watcher, now, on_drop, s);
 		timeout = min_timeout(timeout, pool_step(s->pool, now, on_report, s));
-		timeout = min_timeout(timeout, api_step(s, now));
+		timeout = min_timeout(timeout, api_child_step(&s->api, s->stopping ? NULL : s->cfg.api_listen, now));
 		if (!s->stopping) {
 			uint64_t next = dispatch(s, now);
 			if (next != UINT64_MAX)
@@ -834,7 +712,8 @@ static void loop(struct sup *s)
 int supervisor_run(const struct run_options *o, struct err *e)
 {
 	struct sup s = { .opt = o, .sigfd = -1, .status_fd = -1, .lock_fd = -1,
-		.recent = recent_new(), .stages = stages_new() };
+		.recent = recent_new(), .stages = stages_new(),
+		.api = { .self = o->self, .config_path = o->config_path } };
 	int rc = -1;
 	if (start(&s, e) == 0) {
 		loop(&s);
