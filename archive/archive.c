@@ -75,15 +75,16 @@ out:
 	return rc;
 }
 
-/* A reuse or a replay files none of the signed files this commit put: left,
- * they would be orphans. Only the PDF and XML, whose signing time makes their
- * bytes this run's own; the ALTO (and the original) may be another result's
- * too. Best effort: fsck reports one left. */
+/* A reuse or a replay files none of the derived files this commit put: left,
+ * they would be orphans. No other result can name them: the PDF and XML carry
+ * this run's signing time, the ALTO the original's sha256 (its fileName), so
+ * only this result could, and its own files were checked. Best effort: fsck
+ * reports one left. */
 static void drop_unfiled(struct archive *a, json_t *filed, char sha[BLOB_KINDS][65])
 {
 	json_t *files = json_object_get(filed, "files");
 	for (int k = 0; k < BLOB_KINDS; k++) {
-		if ((k != BLOB_PDF && k != BLOB_XML) || sha[k][0] == '\0')
+		if (k == BLOB_ORIGINAL || sha[k][0] == '\0')
 			continue;
 		char *rel = store_relpath(sha[k]);
 		int named = 0;
