@@ -22,6 +22,20 @@ SOHOA = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT,
 LANGS = "vie+eng"
 
 
+def archived(db):
+    """Scans filed, read straight from the index: polling with a `sohoa
+    stats` process every 50 ms would itself eat a core's fifth."""
+    if not os.path.exists(db):
+        return 0
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+    try:
+        return con.execute("SELECT count(*) FROM intakes").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        con.close()
+
+
 def pages():
     truth = [json.loads(l) for l in open(os.path.join(ROOT, "samples", "truth.jsonl"),
                                          encoding="utf-8") if l.strip()]
@@ -53,18 +67,7 @@ class Daemon:
         return json.loads(p.stdout) if p.returncode == 0 else None
 
     def results(self):
-        """Scans filed, read straight from the index: polling with a `sohoa
-        stats` process every 50 ms would itself eat a core's fifth."""
-        db = os.path.join(self.dir, "archive", "index.sqlite")
-        if not os.path.exists(db):
-            return 0
-        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
-        try:
-            return con.execute("SELECT count(*) FROM intakes").fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0
-        finally:
-            con.close()
+        return archived(os.path.join(self.dir, "archive", "index.sqlite"))
 
     def drop(self, src, name):
         staged = os.path.join(self.stage, name)

@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
+from daemon import archived  # bench/daemon.py: the index polled read-only
 import subprocess
 import sys
 import tempfile
@@ -287,17 +287,6 @@ def ready(st, workers):
         all(w["state"] != "starting" for w in st["workers"])
 
 
-def archived(db):
-    """Read straight from the index: a `sohoa status` every 50 ms would cost CPU."""
-    if not os.path.exists(db):
-        return 0
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
-    try:
-        return con.execute("SELECT count(*) FROM intakes").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        con.close()
 
 
 # ---- the report -----------------------------------------------------------
