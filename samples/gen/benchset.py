@@ -3,13 +3,11 @@ makes them, in the formats scanners write (TIFF G4/LZW/JPEG, JPEG, PNG) at 200 a
 with the usual small skew, some pages skewed more and some turned 90 or 180 degrees. Every
 file depends only on the seed and its number, so --jobs does not change the output."""
 
-import multiprocessing
 import random
-import sys
 
-from .content import corpus_document, invented_document, receipt
-from .render import make_sample
-from .sets import base_spec
+from .content import corpus_document, receipt
+from .render import make_sample, render_all
+from .sets import base_spec, invented_one
 from .vocab import ascii_slug
 
 # (format, colours) in turn: 3 of 8 TIFF, 3 JPEG, 2 PNG.
@@ -46,9 +44,7 @@ def build(job):
         parts = [corpus_document(rng.choice(corpus), rng)]
         stem = parts[0]["slug"]
     else:
-        parts = [invented_document(rng, corpus, 1)]
-        t = parts[0]["type"]
-        stem = "%s-%s" % (parts[0]["slug"], ascii_slug(t) if t else "congvan")
+        parts, stem = invented_one(rng, corpus)
     colour = rng.choice(job["colours"])
     spec = base_spec(rng, job["fmt"], job["dpi"], colour, clean=rng.random() < 0.25)
     if job["fmt"] not in ("jpeg", "jpeg-tiff") or colour == "bilevel":
@@ -69,19 +65,4 @@ def build(job):
 
 
 def bench_set(outdir, corpus, seed, count, jobs):
-    todo = plan(count)
-    _init(outdir, corpus, seed)
-    pool = None
-    if jobs <= 1:
-        out = map(build, todo)
-    else:
-        pool = multiprocessing.get_context("fork").Pool(jobs, _init, (outdir, corpus, seed))
-        out = pool.imap(build, todo)
-    recs = []
-    for r in out:
-        recs.append(r)
-        print("  %s" % r["file"], file=sys.stderr)
-    if pool:
-        pool.close()
-        pool.join()
-    return recs
+    return render_all(build, plan(count), jobs, _init, (outdir, corpus, seed))

@@ -4,14 +4,12 @@ disagree), forms (some with an invalid tax code) and dossiers, on mild scans. Th
 every field of the result object plus "address", and a "review" per part and per file."""
 
 import datetime as dt
-import multiprocessing
 import random
-import sys
 
 from .content import corpus_document, invented_document, receipt
 from .corpus import corpus_by_slug
 from .forms import FORM_OF_PROCEDURE, FORM_TYPES, PROC, form
-from .render import make_sample
+from .render import make_sample, render_all
 from .sets import base_spec
 from .vocab import PROVINCES, ascii_slug, mst_valid, vn_date
 
@@ -198,22 +196,7 @@ def build(job):
 def fields_set(outdir, corpus, seed, count, jobs):
     """The --fields set: count files (the default 180 make 210-215 pages), rendered by
     `jobs` processes; each file depends only on the seed."""
-    todo = plan(random.Random(seed), count)
-    _init(outdir, corpus)
-    if jobs <= 1:
-        out = map(build, todo)
-        pool = None
-    else:
-        pool = multiprocessing.get_context("fork").Pool(jobs, _init, (outdir, corpus))
-        out = pool.imap(build, todo)
-    recs = []
-    for r in out:
-        recs.append(r)
-        print("  %s" % r["file"], file=sys.stderr)
-    if pool:
-        pool.close()
-        pool.join()
-    return recs
+    return render_all(build, plan(random.Random(seed), count), jobs, _init, (outdir, corpus))
 
 
 def fields_small(outdir, corpus, seed):

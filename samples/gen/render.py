@@ -2,8 +2,10 @@
 
 import io
 import math
+import multiprocessing
 import os
 import struct
+import sys
 import time
 
 import numpy as np
@@ -568,3 +570,23 @@ def make_sample(outdir, name, parts, spec, rng):
     if len(part_info) > 1:
         rec["parts"] = part_info
     return rec
+
+
+def render_all(build, todo, jobs, init, initargs):
+    """build(job) for each job of todo, in `jobs` forked processes (each set up by
+    init(*initargs), as this one is); the records in todo's order."""
+    init(*initargs)
+    pool = None
+    if jobs <= 1:
+        out = map(build, todo)
+    else:
+        pool = multiprocessing.get_context("fork").Pool(jobs, init, initargs)
+        out = pool.imap(build, todo)
+    recs = []
+    for r in out:
+        recs.append(r)
+        print("  %s" % r["file"], file=sys.stderr)
+    if pool:
+        pool.close()
+        pool.join()
+    return recs

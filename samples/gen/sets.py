@@ -16,6 +16,13 @@ def warm_paper(rng):
     return (r, g, g - rng.randrange(4, 14))
 
 
+def invented_one(rng, corpus):
+    """One invented one-page document and its file stem (slug and type)."""
+    part = invented_document(rng, corpus, 1)
+    t = part["type"]
+    return [part], "%s-%s" % (part["slug"], ascii_slug(t) if t else "congvan")
+
+
 def base_spec(rng, fmt, dpi, colour, clean=False):
     skew = rng.uniform(0.3, 0.6) if clean else rng.uniform(0.3, 3.0)
     skew *= rng.choice([-1, 1])
@@ -140,9 +147,7 @@ def random_set(outdir, corpus, seed, count):
             parts = [corpus_document(rng.choice(corpus), rng)]
             stem = parts[0]["slug"]
         else:
-            parts = [invented_document(rng, corpus, 1)]
-            t = parts[0]["type"]
-            stem = "%s-%s" % (parts[0]["slug"], ascii_slug(t) if t else "congvan")
+            parts, stem = invented_one(rng, corpus)
         name = "%03d-%s-%ddpi-%s" % (i + 1, stem, dpi, fmt)
         recs.append(make_sample(outdir, name, parts, spec, rng))
         print("  %s" % recs[-1]["file"], file=sys.stderr)
